@@ -1,0 +1,93 @@
+/**
+ * Assembles a whole cloud in one process: store, identity, HTTP server with every service
+ * plugin, bootstrap, catalog. `npm start` and the in-process tests both start it from here.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import pino, { type Logger } from 'pino';
+import type { FastifyInstance } from 'fastify';
+import type { KumoConfig } from '../config/config.js';
+import { openStore, type Store } from '../store/store.js';
+import { createHttpServer } from '../api/app.js';
+import { installErrorHandler } from '../api/error-handler.js';
+import { keystoneFault } from '../api/fault-bodies.js';
+import { notFound } from '../api/errors.js';
+import { IdentityService } from '../identity/service.js';
+import { identityPlugin } from '../identity/plugin.js';
+import { bootstrapIdentity } from '../bootstrap/identity.js';
+import { reconcileCatalog, type ServedService } from '../bootstrap/catalog.js';
+import { writeRcFiles, type RcFiles } from '../bootstrap/rc-files.js';
+
+export interface Cloud {
+  readonly config: KumoConfig;
+  readonly store: Store;
+  readonly identity: IdentityService;
+  readonly app: FastifyInstance;
+  /** Base URL the cloud answers on (the catalog's URLs start with it). */
+  readonly url: string;
+  readonly authUrl: string;
+  readonly passwords: { readonly admin: string; readonly demo: string };
+  readonly rcFiles: RcFiles;
+  stop(): Promise<void>;
+}
+
+export const SERVED_SERVICES: readonly ServedService[] = [
+  { type: 'identity', name: 'keystone', description: 'Kumo Identity Service (Keystone v3)', path: '/v3' },
+];
+
+export function createLogger(config: KumoConfig, destination?: string): Logger {
+  if (destination === undefined) {
+    mkdirSync(join(config.home, 'logs'), { recursive: true });
+    destination = join(config.home, 'logs', 'kumo.log');
+  }
+  return pino({ level: config.logLevel, base: { service: 'kumo' } }, pino.destination({ dest: destination, sync: false, mkdir: true }));
+}
+
+export async function startCloud(config: KumoConfig, logger: Logger = createLogger(config)): Promise<Cloud> {
+  mkdirSync(config.home, { recursive: true, mode: 0o700 });
+  const store = await openStore({ databaseUrl: config.databaseUrl, sqliteFile: config.sqliteFile });
+  try {
+    const identity = new IdentityService(store, config);
+    const passwords = await bootstrapIdentity(store, {
+      adminPassword: config.adminPassword,
+      demoPassword: config.demoPassword,
+      region: config.region,
+      hashCost: config.passwordHashCost,
+    });
+    await identity.start();
+
+    const app = createHttpServer({ logger });
+    installErrorHandler(app, keystoneFault);
+    app.setNotFoundHandler((request) => {
+      throw notFound(`The resource could not be found: ${request.method} ${request.url.split('?')[0]}`);
+    });
+    await app.register(identityPlugin, { identity });
+
+    await app.listen({ host: config.listenHost, port: config.listenPort });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.listenPort;
+    const url = config.listenPort === 0 ? config.publicUrl.replace(/:0$/, `:${port}`) : config.publicUrl;
+    await reconcileCatalog(store, url, config.region, SERVED_SERVICES);
+    identity.changed();
+    const authUrl = `${url}/v3`;
+    const rcFiles = writeRcFiles(config.home, authUrl, config.region,
+      { user: 'admin', password: passwords.adminPassword, project: 'admin' },
+      { user: 'demo', password: passwords.demoPassword, project: 'demo' });
+
+    let stopped = false;
+    return {
+      config, store, identity, app, url, authUrl, rcFiles,
+      passwords: { admin: passwords.adminPassword, demo: passwords.demoPassword },
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        await app.close();
+        await store.close();
+        logger.flush?.();
+      },
+    };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}

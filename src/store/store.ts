@@ -1,0 +1,66 @@
+/**
+ * The store: the one place state lives. Opens the configured dialect, runs migrations, and
+ * hands out the Kysely instance. API code writes desired state through it in transactions.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Kysely, Migrator, type Transaction } from 'kysely';
+import type { Database } from './schema.js';
+import { migrationProvider } from './migrations/index.js';
+import { sqliteDialect } from './dialects/sqlite.js';
+import { postgresDialect } from './dialects/postgres.js';
+
+export type Db = Kysely<Database>;
+export type Tx = Transaction<Database>;
+export type DialectName = 'sqlite' | 'postgres';
+
+export interface Store {
+  readonly db: Db;
+  readonly dialect: DialectName;
+  /** Runs fn in one transaction; everything it wrote is committed together or not at all. */
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  readonly databaseUrl: string | null;
+  readonly sqliteFile: string;
+}
+
+export async function openStore(options: StoreOptions): Promise<Store> {
+  let db: Db;
+  let dialect: DialectName;
+  if (options.databaseUrl && /^postgres(ql)?:\/\//.test(options.databaseUrl)) {
+    db = new Kysely<Database>({ dialect: postgresDialect(options.databaseUrl).dialect });
+    dialect = 'postgres';
+  } else if (options.databaseUrl) {
+    throw new Error(`KUMO_DATABASE_URL must be a postgres:// URL (or unset for SQLite), got ${options.databaseUrl}`);
+  } else {
+    mkdirSync(dirname(options.sqliteFile), { recursive: true });
+    db = new Kysely<Database>({ dialect: sqliteDialect(options.sqliteFile).dialect });
+    dialect = 'sqlite';
+  }
+  await migrate(db);
+  return {
+    db,
+    dialect,
+    transaction: (fn) => db.transaction().execute(fn),
+    close: () => db.destroy(),
+  };
+}
+
+async function migrate(db: Db): Promise<void> {
+  const migrator = new Migrator({ db, provider: migrationProvider, migrationTableName: 'kumo_migrations', migrationLockTableName: 'kumo_migrations_lock' });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) {
+    throw new Error(`database migration failed${failed ? ` at ${failed.migrationName}` : ''}`, { cause: error });
+  }
+}
+
+/** True when err is the database refusing a duplicate key, in either dialect. */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; message?: string } | null;
+  if (!e) return false;
+  return e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
