@@ -13,6 +13,19 @@ export interface AppOptions {
   readonly bodyLimit?: number;
 }
 
+export interface RouteEntry {
+  readonly method: string;
+  readonly url: string;
+  readonly public: boolean;
+}
+
+const ROUTES = Symbol('kumo.routes');
+
+/** Every route registered on the server, for tests that sweep the whole API. */
+export function listRoutes(app: FastifyInstance): readonly RouteEntry[] {
+  return (app as unknown as { [ROUTES]: RouteEntry[] })[ROUTES] ?? [];
+}
+
 export function createHttpServer(options: AppOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: options.logger as unknown as FastifyBaseLogger,
@@ -24,6 +37,15 @@ export function createHttpServer(options: AppOptions): FastifyInstance {
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
     ajv: { customOptions: { allowUnionTypes: true, coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
+  });
+
+  const routes: RouteEntry[] = [];
+  (app as unknown as { [ROUTES]: RouteEntry[] })[ROUTES] = routes;
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) {
+      routes.push({ method, url: route.url, public: Boolean((route.config as { public?: boolean } | undefined)?.public) });
+    }
   });
 
   app.removeContentTypeParser('application/json');

@@ -40,7 +40,7 @@ export function toAuthContext(v: ValidatedToken): AuthContext {
 export function installAuthHook(app: FastifyInstance, tokens: TokenProvider): void {
   app.decorateRequest('auth', null);
   app.decorateRequest('validatedToken', null);
-  app.addHook('preHandler', async (request: FastifyRequest) => {
+  app.addHook('onRequest', async (request: FastifyRequest) => {
     if (request.routeOptions.config.public) return;
     const header = request.headers['x-auth-token'];
     const token = Array.isArray(header) ? header[0] : header;
