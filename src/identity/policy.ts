@@ -47,6 +47,9 @@ export const identityPolicy = {
   // self-service credentials
   ownCredential: anyOf(admin, owner),
   listCredentials: anyOf(admin, systemReader, (ctx) => ctx.userId !== ''),
+  // trusts: listing every trust is an admin's; deleting one is its trustor's (or an admin's)
+  listTrusts: anyOf(admin, systemReader),
+  deleteTrust: anyOf(admin, owner),
   // admin-only extensions (policies, endpoint groups, OAuth consumers, domain configs)
   adminOnly: admin,
 } satisfies Record<string, Rule>;
