@@ -52,4 +52,8 @@ export const identityPolicy = {
   deleteTrust: anyOf(admin, owner),
   // admin-only extensions (policies, endpoint groups, OAuth consumers, domain configs)
   adminOnly: admin,
+  /** Reading the admin extensions: Keystone also lets a system reader look. */
+  readAdminExtension: anyOf(admin, systemReader),
+  /** The default domain's password rules are readable by every authenticated caller. */
+  readSecurityCompliance: always,
 } satisfies Record<string, Rule>;
