@@ -14,6 +14,9 @@ import { keystoneFault } from '../api/fault-bodies.js';
 import { notFound } from '../api/errors.js';
 import { IdentityService } from '../identity/service.js';
 import { identityPlugin } from '../identity/plugin.js';
+import { NetworkService } from '../network/service.js';
+import { networkPlugin } from '../network/plugin.js';
+import { loadNetworkSettings } from '../network/settings.js';
 import { bootstrapIdentity } from '../bootstrap/identity.js';
 import { reconcileCatalog, type ServedService } from '../bootstrap/catalog.js';
 import { writeRcFiles, type RcFiles } from '../bootstrap/rc-files.js';
@@ -22,6 +25,7 @@ export interface Cloud {
   readonly config: KumoConfig;
   readonly store: Store;
   readonly identity: IdentityService;
+  readonly network: NetworkService;
   readonly app: FastifyInstance;
   /** Base URL the cloud answers on (the catalog's URLs start with it). */
   readonly url: string;
@@ -33,6 +37,7 @@ export interface Cloud {
 
 export const SERVED_SERVICES: readonly ServedService[] = [
   { type: 'identity', name: 'keystone', description: 'Kumo Identity Service (Keystone v3)', path: '/v3' },
+  { type: 'network', name: 'neutron', description: 'Kumo Networking Service (Neutron v2.0)', path: '/network' },
 ];
 
 export function createLogger(config: KumoConfig, destination?: string): Logger {
@@ -62,6 +67,8 @@ export async function startCloud(config: KumoConfig, logger: Logger = createLogg
       throw notFound(`The resource could not be found: ${request.method} ${request.url.split('?')[0]}`);
     });
     await app.register(identityPlugin, { identity });
+    const network = new NetworkService(store, loadNetworkSettings(), identity);
+    await app.register(networkPlugin, { network, prefix: '/network' });
 
     await app.listen({ host: config.listenHost, port: config.listenPort });
     const address = app.server.address();
@@ -76,7 +83,7 @@ export async function startCloud(config: KumoConfig, logger: Logger = createLogg
 
     let stopped = false;
     return {
-      config, store, identity, app, url, authUrl, rcFiles,
+      config, store, identity, network, app, url, authUrl, rcFiles,
       passwords: { admin: passwords.adminPassword, demo: passwords.demoPassword },
       async stop() {
         if (stopped) return;

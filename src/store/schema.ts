@@ -4,6 +4,7 @@
  * so no query depends on the dialect.
  */
 import type { Generated } from 'kysely';
+import type { NetworkTables } from './schema-network.js';
 
 export type Bool = 0 | 1;
 
@@ -226,7 +227,8 @@ export interface DomainConfigRow {
   value: string;
 }
 
-export interface Database {
+/** Every table of the store. */
+export interface Database extends NetworkTables {
   domains: DomainRow;
   projects: ProjectRow;
   project_tags: ProjectTagRow;

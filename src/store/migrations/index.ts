@@ -1,9 +1,11 @@
 /** Every schema version, in order. A migration is never edited once released: add a new one. */
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_identity.js';
+import * as m0002 from './0002_network.js';
 
 const migrations: Record<string, Migration> = {
   '0001_identity': m0001,
+  '0002_network': m0002,
 };
 
 export const migrationProvider: MigrationProvider = {

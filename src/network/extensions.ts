@@ -1,0 +1,29 @@
+/**
+ * The API extensions Kumo's Neutron really implements. GET /v2.0/extensions lists exactly
+ * these, and clients (Tempest above all) decide what to test from it: add an alias here only
+ * in the same change that implements it.
+ */
+
+export interface Extension {
+  readonly alias: string;
+  readonly name: string;
+  readonly description: string;
+}
+
+export const EXTENSIONS: readonly Extension[] = [
+  { alias: 'external-net', name: 'Neutron external network', description: 'Adds external network attribute to network resource.' },
+  { alias: 'provider', name: 'Provider Network', description: 'Expose mapping of virtual networks to physical networks' },
+  { alias: 'multi-provider', name: 'Multi Provider Network', description: 'Expose mapping of virtual networks to multiple physical networks' },
+  { alias: 'net-mtu', name: 'Network MTU', description: 'Provides MTU attribute for a network resource.' },
+  { alias: 'net-mtu-writable', name: 'Network MTU (writable)', description: 'Provides a writable MTU attribute for a network resource.' },
+  { alias: 'network_availability_zone', name: 'Network Availability Zone', description: 'Availability zone support for network.' },
+  { alias: 'standard-attr-description', name: 'standard-attr-description', description: 'Extension to add descriptions to standard attributes' },
+  { alias: 'standard-attr-revisions', name: 'Resource revision numbers', description: 'This extension will display the revision number of neutron resources.' },
+  { alias: 'standard-attr-timestamp', name: 'Resource timestamps', description: 'Adds created_at and updated_at fields to all Neutron resources that have Neutron standard attributes.' },
+  { alias: 'project-id', name: 'project_id field enabled', description: 'Extension that indicates that project_id field is enabled.' },
+  { alias: 'filter-validation', name: 'Filter parameters validation', description: 'Provides validation on filter parameters.' },
+  { alias: 'sorting', name: 'Sorting support', description: 'Extension that indicates that sorting is enabled.' },
+  { alias: 'pagination', name: 'Pagination support', description: 'Extension that indicates that pagination is enabled.' },
+];
+
+export const EXTENSION_UPDATED = '2026-11-22T00:00:00-00:00';
