@@ -7,6 +7,15 @@ import { ApiError } from '../api/errors.js';
 import type { NetworkService } from './service.js';
 import { metaRoutes } from './routes/meta.js';
 import { networkRoutes } from './routes/networks.js';
+import { subnetRoutes } from './routes/subnets.js';
+import { subnetPoolRoutes } from './routes/subnetpools.js';
+import { ipAvailabilityRoutes } from './routes/ip-availability.js';
+import { portRoutes } from './routes/ports.js';
+import { securityGroupRoutes } from './routes/security-groups.js';
+import { quotaRoutes } from './routes/quotas.js';
+import { rbacRoutes } from './routes/rbac.js';
+import { tagRoutes } from './routes/tags.js';
+import { availabilityZoneRoutes } from './routes/availability-zones.js';
 
 export async function networkPlugin(app: FastifyInstance, options: { network: NetworkService }): Promise<void> {
   const { network } = options;
@@ -17,4 +26,13 @@ export async function networkPlugin(app: FastifyInstance, options: { network: Ne
   });
   await metaRoutes(app);
   await networkRoutes(app, network);
+  await subnetRoutes(app, network);
+  await subnetPoolRoutes(app, network);
+  await ipAvailabilityRoutes(app, network);
+  await portRoutes(app, network);
+  await securityGroupRoutes(app, network);
+  await quotaRoutes(app, network);
+  await rbacRoutes(app, network);
+  await tagRoutes(app, network);
+  await availabilityZoneRoutes(app, network);
 }

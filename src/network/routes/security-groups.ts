@@ -1,0 +1,5 @@
+/** (being written) */
+import type { FastifyInstance } from 'fastify';
+import type { NetworkService } from '../service.js';
+
+export async function securityGroupRoutes(_app: FastifyInstance, _service: NetworkService): Promise<void> {}
