@@ -16,7 +16,7 @@ import { IdentityService } from '../identity/service.js';
 import { identityPlugin } from '../identity/plugin.js';
 import { NetworkService } from '../network/service.js';
 import { networkPlugin } from '../network/plugin.js';
-import { loadNetworkSettings } from '../network/settings.js';
+import { loadNetworkSettings, type NetworkSettings } from '../network/settings.js';
 import { bootstrapIdentity } from '../bootstrap/identity.js';
 import { reconcileCatalog, type ServedService } from '../bootstrap/catalog.js';
 import { writeRcFiles, type RcFiles } from '../bootstrap/rc-files.js';
@@ -48,7 +48,12 @@ export function createLogger(config: KumoConfig, destination?: string): Logger {
   return pino({ level: config.logLevel, base: { service: 'kumo' } }, pino.destination({ dest: destination, sync: false, mkdir: true }));
 }
 
-export async function startCloud(config: KumoConfig, logger: Logger = createLogger(config)): Promise<Cloud> {
+/** Settings normally read from the environment, overridable by tests. */
+export interface CloudOverrides {
+  readonly network?: Partial<NetworkSettings>;
+}
+
+export async function startCloud(config: KumoConfig, logger: Logger = createLogger(config), overrides: CloudOverrides = {}): Promise<Cloud> {
   mkdirSync(config.home, { recursive: true, mode: 0o700 });
   const store = await openStore({ databaseUrl: config.databaseUrl, sqliteFile: config.sqliteFile });
   try {
@@ -67,7 +72,7 @@ export async function startCloud(config: KumoConfig, logger: Logger = createLogg
       throw notFound(`The resource could not be found: ${request.method} ${request.url.split('?')[0]}`);
     });
     await app.register(identityPlugin, { identity });
-    const network = new NetworkService(store, loadNetworkSettings(), identity);
+    const network = new NetworkService(store, { ...loadNetworkSettings(), ...overrides.network }, identity);
     await app.register(networkPlugin, { network, prefix: '/network' });
 
     await app.listen({ host: config.listenHost, port: config.listenPort });

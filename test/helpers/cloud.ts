@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { loadConfig, type KumoConfig } from '../../src/config/config.js';
-import { startCloud, type Cloud } from '../../src/server/cloud.js';
+import { startCloud, type Cloud, type CloudOverrides } from '../../src/server/cloud.js';
 
 export interface TestCloud extends Cloud {
   /** Sends a request; JSON bodies are encoded, JSON answers decoded. */
@@ -39,6 +39,7 @@ export interface TestCloudOptions {
   readonly databaseUrl?: string | null;
   readonly home?: string;
   readonly config?: Partial<KumoConfig>;
+  readonly overrides?: CloudOverrides;
 }
 
 export async function request(baseUrl: string, method: string, path: string, options: RequestOptions = {}): Promise<TestResponse> {
@@ -81,7 +82,7 @@ export async function startTestCloud(options: TestCloudOptions = {}): Promise<Te
     { KUMO_HOME: home, KUMO_LISTEN: '127.0.0.1:0', KUMO_PASSWORD_HASH_COST: '1024', KUMO_PROVISION_DEMO: '0' },
     { databaseUrl: options.databaseUrl ?? null, ...(options.config ?? {}) },
   );
-  const cloud = await startCloud(config, pino({ level: process.env.KUMO_TEST_LOG ? 'debug' : 'silent' }));
+  const cloud = await startCloud(config, pino({ level: process.env.KUMO_TEST_LOG ? 'debug' : 'silent' }), options.overrides);
   const tokens = new Map<string, string>();
   return Object.assign(Object.create(null) as object, cloud, {
     stop: () => cloud.stop(),
