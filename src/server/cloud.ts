@@ -20,12 +20,16 @@ import { loadNetworkSettings, type NetworkSettings } from '../network/settings.j
 import { bootstrapIdentity } from '../bootstrap/identity.js';
 import { reconcileCatalog, type ServedService } from '../bootstrap/catalog.js';
 import { writeRcFiles, type RcFiles } from '../bootstrap/rc-files.js';
+import { HostRegistry, localHostSpec, type HostSpec } from '../hosts/registry.js';
 
 export interface Cloud {
   readonly config: KumoConfig;
   readonly store: Store;
   readonly identity: IdentityService;
   readonly network: NetworkService;
+  readonly hosts: HostRegistry;
+  /** The host this process runs (the all-in-one's only host). */
+  readonly localHost: HostSpec;
   readonly app: FastifyInstance;
   /** Base URL the cloud answers on (the catalog's URLs start with it). */
   readonly url: string;
@@ -51,6 +55,7 @@ export function createLogger(config: KumoConfig, destination?: string): Logger {
 /** Settings normally read from the environment, overridable by tests. */
 export interface CloudOverrides {
   readonly network?: Partial<NetworkSettings>;
+  readonly localHost?: Partial<HostSpec>;
 }
 
 export async function startCloud(config: KumoConfig, logger: Logger = createLogger(config), overrides: CloudOverrides = {}): Promise<Cloud> {
@@ -65,6 +70,9 @@ export async function startCloud(config: KumoConfig, logger: Logger = createLogg
       hashCost: config.passwordHashCost,
     });
     await identity.start();
+    const hosts = new HostRegistry(store);
+    const localHost: HostSpec = { ...localHostSpec(config.home), ...overrides.localHost };
+    const stopHeartbeat = await hosts.runLocal(localHost);
 
     const app = createHttpServer({ logger });
     installErrorHandler(app, keystoneFault);
@@ -88,11 +96,12 @@ export async function startCloud(config: KumoConfig, logger: Logger = createLogg
 
     let stopped = false;
     return {
-      config, store, identity, network, app, url, authUrl, rcFiles,
+      config, store, identity, network, hosts, localHost, app, url, authUrl, rcFiles,
       passwords: { admin: passwords.adminPassword, demo: passwords.demoPassword },
       async stop() {
         if (stopped) return;
         stopped = true;
+        stopHeartbeat();
         await app.close();
         await store.close();
         logger.flush?.();

@@ -5,6 +5,7 @@
  */
 import type { Generated } from 'kysely';
 import type { NetworkTables } from './schema-network.js';
+import type { HostTables } from './schema-hosts.js';
 
 export type Bool = 0 | 1;
 
@@ -228,7 +229,7 @@ export interface DomainConfigRow {
 }
 
 /** Every table of the store. */
-export interface Database extends NetworkTables {
+export interface Database extends NetworkTables, HostTables {
   domains: DomainRow;
   projects: ProjectRow;
   project_tags: ProjectTagRow;

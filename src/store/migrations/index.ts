@@ -2,10 +2,12 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_identity.js';
 import * as m0002 from './0002_network.js';
+import * as m0004 from './0004_hosts.js';
 
 const migrations: Record<string, Migration> = {
   '0001_identity': m0001,
   '0002_network': m0002,
+  '0004_hosts': m0004,
 };
 
 export const migrationProvider: MigrationProvider = {
