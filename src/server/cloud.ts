@@ -16,7 +16,10 @@ import { IdentityService } from '../identity/service.js';
 import { identityPlugin } from '../identity/plugin.js';
 import { NetworkService } from '../network/service.js';
 import { networkPlugin } from '../network/plugin.js';
+import { ComputeService } from '../compute/service.js';
+import { computePlugin } from '../compute/plugin.js';
 import { loadNetworkSettings, type NetworkSettings } from '../network/settings.js';
+import { bootstrapNetwork } from '../network/bootstrap.js';
 import { bootstrapIdentity } from '../bootstrap/identity.js';
 import { reconcileCatalog, type ServedService } from '../bootstrap/catalog.js';
 import { writeRcFiles, type RcFiles } from '../bootstrap/rc-files.js';
@@ -28,6 +31,7 @@ export interface Cloud {
   readonly identity: IdentityService;
   readonly network: NetworkService;
   readonly hosts: HostRegistry;
+  readonly compute: ComputeService;
   /** The host this process runs (the all-in-one's only host). */
   readonly localHost: HostSpec;
   readonly app: FastifyInstance;
@@ -42,6 +46,7 @@ export interface Cloud {
 export const SERVED_SERVICES: readonly ServedService[] = [
   { type: 'identity', name: 'keystone', description: 'Kumo Identity Service (Keystone v3)', path: '/v3' },
   { type: 'network', name: 'neutron', description: 'Kumo Networking Service (Neutron v2.0)', path: '/network' },
+  { type: 'compute', name: 'nova', description: 'Kumo Compute Service (Nova v2.1)', path: '/compute/v2.1' },
 ];
 
 export function createLogger(config: KumoConfig, destination?: string): Logger {
@@ -81,7 +86,10 @@ export async function startCloud(config: KumoConfig, logger: Logger = createLogg
     });
     await app.register(identityPlugin, { identity });
     const network = new NetworkService(store, { ...loadNetworkSettings(), ...overrides.network }, identity);
+    await bootstrapNetwork(store);
     await app.register(networkPlugin, { network, prefix: '/network' });
+    const compute = new ComputeService(store, config, identity, network, hosts);
+    await app.register(computePlugin, { compute, prefix: '/compute' });
 
     await app.listen({ host: config.listenHost, port: config.listenPort });
     const address = app.server.address();
@@ -96,7 +104,7 @@ export async function startCloud(config: KumoConfig, logger: Logger = createLogg
 
     let stopped = false;
     return {
-      config, store, identity, network, hosts, localHost, app, url, authUrl, rcFiles,
+      config, store, identity, network, compute, hosts, localHost, app, url, authUrl, rcFiles,
       passwords: { admin: passwords.adminPassword, demo: passwords.demoPassword },
       async stop() {
         if (stopped) return;
