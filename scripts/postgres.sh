@@ -46,7 +46,10 @@ free_port() {
 as_owner() {
   local dir=$1; shift
   if [ "$(id -u)" = 0 ]; then
-    (cd "$dir" && runuser -u postgres -- "$@")
+    # runuser lives in /usr/sbin, which a non-login root shell may not have in PATH.
+    local runuser
+    runuser=$(PATH="$PATH:/usr/sbin:/sbin" command -v runuser) || die "runuser (util-linux) not found"
+    (cd "$dir" && "$runuser" -u postgres -- "$@")
   else
     (cd "$dir" && "$@")
   fi
