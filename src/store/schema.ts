@@ -6,6 +6,7 @@
 import type { Generated } from 'kysely';
 import type { NetworkTables } from './schema-network.js';
 import type { HostTables } from './schema-hosts.js';
+import type { ComputeTables } from './schema-compute.js';
 
 export type Bool = 0 | 1;
 
@@ -229,7 +230,7 @@ export interface DomainConfigRow {
 }
 
 /** Every table of the store. */
-export interface Database extends NetworkTables, HostTables {
+export interface Database extends NetworkTables, HostTables, ComputeTables {
   domains: DomainRow;
   projects: ProjectRow;
   project_tags: ProjectTagRow;
