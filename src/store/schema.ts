@@ -7,6 +7,7 @@ import type { Generated } from 'kysely';
 import type { NetworkTables } from './schema-network.js';
 import type { HostTables } from './schema-hosts.js';
 import type { ComputeTables } from './schema-compute.js';
+import type { ImageTables } from './schema-image.js';
 
 export type Bool = 0 | 1;
 
@@ -230,7 +231,7 @@ export interface DomainConfigRow {
 }
 
 /** Every table of the store. */
-export interface Database extends NetworkTables, HostTables, ComputeTables {
+export interface Database extends NetworkTables, HostTables, ComputeTables, ImageTables {
   domains: DomainRow;
   projects: ProjectRow;
   project_tags: ProjectTagRow;

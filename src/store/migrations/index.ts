@@ -4,12 +4,14 @@ import * as m0001 from './0001_identity.js';
 import * as m0002 from './0002_network.js';
 import * as m0004 from './0004_hosts.js';
 import * as m0006 from './0006_compute.js';
+import * as m0005 from './0005_image.js';
 
 const migrations: Record<string, Migration> = {
   '0001_identity': m0001,
   '0002_network': m0002,
   '0004_hosts': m0004,
   '0006_compute': m0006,
+  '0005_image': m0005,
 };
 
 export const migrationProvider: MigrationProvider = {
