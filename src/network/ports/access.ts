@@ -1,0 +1,65 @@
+/**
+ * Who may see and change a port, as Neutron's default policy says: a port is visible to its
+ * project, to the owner of its network, and to admins (anyone else gets PortNotFound); some
+ * attributes need admin or the network's owner.
+ */
+import { ApiError } from '../../api/errors.js';
+import type { AuthContext } from '../../policy/context.js';
+import { isAdmin } from '../../policy/context.js';
+import type { NetworkRow, PortRow } from '../../store/schema-network.js';
+import type { Db, Tx } from '../../store/store.js';
+import { neutronNotFound, policyForbidden } from '../errors.js';
+
+export const portNotFound = (id: string) => new ApiError('notFound', `Port ${id} could not be found.`, { type: 'PortNotFound' });
+
+/** Neutron's 404 for a network the caller sees but may not attach to (hides whether it exists). */
+export const networkNotUsable = () => new ApiError('notFound', 'The resource could not be found.', { type: 'HTTPNotFound' });
+
+export function portReadable(ctx: AuthContext, port: Pick<PortRow, 'project_id'>, networkOwner: string | undefined): boolean {
+  return isAdmin(ctx) || (ctx.projectId !== null && (port.project_id === ctx.projectId || networkOwner === ctx.projectId));
+}
+
+/** The port if the caller may see it, else PortNotFound; with its network's owner. */
+export async function visiblePort(ctx: AuthContext, id: string, db: Db | Tx): Promise<{ port: PortRow; network: NetworkRow }> {
+  const port = await db.selectFrom('ports').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!port) throw portNotFound(id);
+  const network = await db.selectFrom('networks').selectAll().where('id', '=', port.network_id).executeTakeFirst();
+  if (!network || !portReadable(ctx, port, network.project_id)) throw portNotFound(id);
+  return { port, network };
+}
+
+/** Every port the caller may see (the SQL side of a list; attribute filters come after). */
+export async function readablePorts(ctx: AuthContext, db: Db | Tx, prefilter: { network_id?: string[]; device_id?: string[]; id?: string[] }): Promise<PortRow[]> {
+  let query = db.selectFrom('ports').selectAll();
+  if (prefilter.network_id) query = query.where('network_id', 'in', prefilter.network_id);
+  if (prefilter.device_id) query = query.where('device_id', 'in', prefilter.device_id);
+  if (prefilter.id) query = query.where('id', 'in', prefilter.id);
+  if (!isAdmin(ctx)) {
+    const project = ctx.projectId ?? '';
+    query = query.where((eb) => eb.or([
+      eb('project_id', '=', project),
+      eb('network_id', 'in', eb.selectFrom('networks').select('id').where('project_id', '=', project)),
+    ]));
+  }
+  return query.execute();
+}
+
+/** Admin or the owner of the port's network (Neutron's admin_or_network_owner rule). */
+export function adminOrNetworkOwner(ctx: AuthContext, network: Pick<NetworkRow, 'project_id'>): boolean {
+  return isAdmin(ctx) || (ctx.projectId !== null && ctx.projectId === network.project_id);
+}
+
+export function requireAdminOrNetworkOwner(ctx: AuthContext, network: Pick<NetworkRow, 'project_id'>, action: string): void {
+  if (!adminOrNetworkOwner(ctx, network)) throw policyForbidden(action);
+}
+
+/** device_owner values starting with "network:" belong to Neutron's own ports. */
+export function isNetworkDevice(owner: string | undefined): boolean {
+  return owner !== undefined && owner.startsWith('network:');
+}
+
+export function isRouterInterface(owner: string): boolean {
+  return owner.startsWith('network:router_interface') || owner === 'network:ha_router_replicated_interface';
+}
+
+export { neutronNotFound };

@@ -1,0 +1,35 @@
+/**
+ * Port deletion: the port's addresses go back to the pool, its security group bindings and
+ * tags go with it. Ports that belong to a router (interfaces, gateways, floating IPs) are
+ * refused here, as Neutron refuses them: the router API removes them.
+ */
+import { ApiError } from '../../api/errors.js';
+import type { AuthContext } from '../../policy/context.js';
+import { isAdmin, isMember } from '../../policy/context.js';
+import type { Tx } from '../../store/store.js';
+import { policyForbidden } from '../errors.js';
+import { isRouterInterface, visiblePort } from './access.js';
+
+const L3_OWNERS = ['network:router_gateway', 'network:floatingip'];
+
+export const servicePortInUse = (portId: string, owner: string) => new ApiError('conflict',
+  `Port ${portId} cannot be deleted directly via the port API: has device owner ${owner}.`, { type: 'ServicePortInUse' });
+
+/** Deletes ports and everything that hangs off them (no policy: callers decide). */
+export async function deletePortRows(tx: Tx, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  const list = [...ids];
+  await tx.deleteFrom('ip_allocations').where('port_id', 'in', list).execute();
+  await tx.deleteFrom('port_security_groups').where('port_id', 'in', list).execute();
+  await tx.deleteFrom('resource_tags').where('resource_id', 'in', list).execute();
+  await tx.deleteFrom('ports').where('id', 'in', list).execute();
+}
+
+/** DELETE /v2.0/ports/{id}: the port's project or its network's owner (members), or an admin. */
+export async function deletePortRequest(ctx: AuthContext, tx: Tx, id: string): Promise<void> {
+  const { port, network } = await visiblePort(ctx, id, tx);
+  const mayDelete = isAdmin(ctx) || (isMember(ctx) && (port.project_id === ctx.projectId || network.project_id === ctx.projectId));
+  if (!mayDelete) throw policyForbidden('delete_port');
+  if (isRouterInterface(port.device_owner) || L3_OWNERS.includes(port.device_owner)) throw servicePortInUse(id, port.device_owner);
+  await deletePortRows(tx, [id]);
+}

@@ -1,0 +1,148 @@
+/**
+ * Neutron's port document, and the bulk loader behind lists: ports, their addresses, security
+ * group bindings and tags come in a handful of queries whatever the number of ports.
+ */
+import type { AuthContext } from '../../policy/context.js';
+import { isAdmin } from '../../policy/context.js';
+import type { PortRow } from '../../store/schema-network.js';
+import type { Db, Tx } from '../../store/store.js';
+import { parseJsonArray, parseJsonObject } from '../../util/json.js';
+import { parseIp } from '../ipam/ip.js';
+import type { View } from '../listing.js';
+import type { NetworkService } from '../service.js';
+import { standardAttributes } from '../views.js';
+
+export interface FixedIp {
+  readonly subnet_id: string;
+  readonly ip_address: string;
+}
+
+export interface PortExtras {
+  readonly fixedIps: readonly FixedIp[];
+  readonly securityGroups: readonly string[];
+  readonly tags: readonly string[];
+}
+
+/** Attributes of a port, whether or not the caller's view shows them (filters accept them all). */
+export const PORT_ATTRIBUTES = [
+  'id', 'name', 'network_id', 'tenant_id', 'project_id', 'mac_address', 'admin_state_up', 'status', 'device_id', 'device_owner',
+  'fixed_ips', 'allowed_address_pairs', 'extra_dhcp_opts', 'security_groups', 'description', 'port_security_enabled',
+  'binding:host_id', 'binding:vnic_type', 'binding:profile', 'binding:vif_type', 'binding:vif_details',
+  'dns_name', 'dns_assignment', 'propagate_uplink_status', 'tags', 'created_at', 'updated_at', 'revision_number',
+] as const;
+
+/** Neutron's default domain: with it, ports keep no dns_name of their own. */
+export const DEFAULT_DNS_DOMAIN = 'openstacklocal.';
+
+export function dottedDomain(domain: string): string {
+  if (!domain) return '';
+  return domain.endsWith('.') ? domain : `${domain}.`;
+}
+
+export function dnsAssignment(fixedIps: readonly FixedIp[], dnsName: string, domain: string): View[] {
+  const dotted = dottedDomain(domain);
+  return fixedIps.map((ip) => {
+    if (dnsName) {
+      return { ip_address: ip.ip_address, hostname: dnsName, fqdn: dnsName.endsWith('.') ? dnsName : `${dnsName}.${dotted}` };
+    }
+    const hostname = `host-${ip.ip_address.replaceAll('.', '-').replaceAll(':', '-')}`;
+    return { ip_address: ip.ip_address, hostname, fqdn: dotted ? `${hostname}.${dotted}` : hostname };
+  });
+}
+
+export function portView(ctx: AuthContext, row: PortRow, extras: PortExtras, dnsDomain: string): View {
+  const fixedIps = extras.fixedIps.map((ip) => ({ subnet_id: ip.subnet_id, ip_address: ip.ip_address }));
+  const view: View = {
+    id: row.id,
+    name: row.name,
+    network_id: row.network_id,
+    mac_address: row.mac_address,
+    admin_state_up: row.admin_state_up === 1,
+    status: row.status,
+    device_id: row.device_id,
+    device_owner: row.device_owner,
+    fixed_ips: fixedIps,
+    allowed_address_pairs: parseJsonArray(row.allowed_address_pairs),
+    extra_dhcp_opts: parseJsonArray(row.extra_dhcp_opts),
+    security_groups: [...extras.securityGroups],
+    port_security_enabled: row.port_security_enabled === 1,
+    'binding:vnic_type': row.binding_vnic_type,
+    dns_name: row.dns_name,
+    dns_assignment: dnsAssignment(fixedIps, row.dns_name, dnsDomain),
+    propagate_uplink_status: row.propagate_uplink_status === 1,
+    ...standardAttributes(row, extras.tags),
+  };
+  // Neutron's default policy shows bindings (but the vnic type) to admins only.
+  if (isAdmin(ctx)) {
+    view['binding:host_id'] = row.binding_host_id;
+    view['binding:profile'] = parseJsonObject(row.binding_profile);
+    view['binding:vif_type'] = row.binding_vif_type;
+    view['binding:vif_details'] = parseJsonObject(row.binding_vif_details);
+  }
+  return view;
+}
+
+const CHUNK = 900;
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  return out;
+}
+
+/** Addresses of the ports, each port's in subnet creation order then by address. */
+export async function fixedIpsOf(db: Db | Tx, portIds: readonly string[], all = false): Promise<Map<string, FixedIp[]>> {
+  const rows: { port_id: string; subnet_id: string; ip_address: string }[] = [];
+  if (all) {
+    rows.push(...await db.selectFrom('ip_allocations').select(['port_id', 'subnet_id', 'ip_address']).execute());
+  } else {
+    for (const chunk of chunks(portIds)) {
+      rows.push(...await db.selectFrom('ip_allocations').select(['port_id', 'subnet_id', 'ip_address']).where('port_id', 'in', chunk).execute());
+    }
+  }
+  const subnetIds = [...new Set(rows.map((r) => r.subnet_id))];
+  const order = new Map<string, string>();
+  for (const chunk of chunks(subnetIds)) {
+    for (const s of await db.selectFrom('subnets').select(['id', 'created_at']).where('id', 'in', chunk).execute()) order.set(s.id, `${s.created_at}|${s.id}`);
+  }
+  const byPort = new Map<string, { subnet_id: string; ip_address: string; key: string; value: bigint }[]>();
+  for (const r of rows) {
+    const list = byPort.get(r.port_id) ?? [];
+    list.push({ subnet_id: r.subnet_id, ip_address: r.ip_address, key: order.get(r.subnet_id) ?? r.subnet_id, value: parseIp(r.ip_address)?.value ?? 0n });
+    byPort.set(r.port_id, list);
+  }
+  const result = new Map<string, FixedIp[]>();
+  for (const [portId, list] of byPort) {
+    list.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+    result.set(portId, list.map((x) => ({ subnet_id: x.subnet_id, ip_address: x.ip_address })));
+  }
+  return result;
+}
+
+export async function securityGroupsOf(db: Db | Tx, portIds: readonly string[], all = false): Promise<Map<string, string[]>> {
+  const map = new Map<string, string[]>();
+  const rows: { port_id: string; security_group_id: string }[] = [];
+  if (all) rows.push(...await db.selectFrom('port_security_groups').select(['port_id', 'security_group_id']).execute());
+  else {
+    for (const chunk of chunks(portIds)) {
+      rows.push(...await db.selectFrom('port_security_groups').select(['port_id', 'security_group_id']).where('port_id', 'in', chunk).execute());
+    }
+  }
+  for (const r of rows) {
+    const list = map.get(r.port_id) ?? [];
+    list.push(r.security_group_id);
+    map.set(r.port_id, list);
+  }
+  for (const list of map.values()) list.sort();
+  return map;
+}
+
+/**
+ * Views of many ports. `all` says the rows are every port there is (an admin's unfiltered
+ * list): then the related tables are read whole rather than through long IN lists.
+ */
+export async function loadPortViews(service: NetworkService, ctx: AuthContext, rows: readonly PortRow[], db: Db | Tx = service.db, all = false): Promise<View[]> {
+  const ids = rows.map((r) => r.id);
+  const [ips, groups, tags] = [await fixedIpsOf(db, ids, all), await securityGroupsOf(db, ids, all), await service.tagsOf(ids, db)];
+  return rows.map((r) => portView(ctx, r, { fixedIps: ips.get(r.id) ?? [], securityGroups: groups.get(r.id) ?? [], tags: tags.get(r.id) ?? [] }, service.settings.dnsDomain));
+}
