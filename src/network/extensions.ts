@@ -24,6 +24,7 @@ export const EXTENSIONS: readonly Extension[] = [
   { alias: 'filter-validation', name: 'Filter parameters validation', description: 'Provides validation on filter parameters.' },
   { alias: 'sorting', name: 'Sorting support', description: 'Extension that indicates that sorting is enabled.' },
   { alias: 'pagination', name: 'Pagination support', description: 'Extension that indicates that pagination is enabled.' },
+  { alias: 'network-ip-availability', name: 'Network IP Availability', description: 'Provides IP availability data for each network and subnet.' },
   { alias: 'security-group', name: 'security-group', description: 'Security groups and their rules.' },
   { alias: 'stateful-security-group', name: 'Stateful security group', description: 'Security groups carry a stateful flag.' },
   { alias: 'security-groups-normalized-cidr', name: 'Security group with normalized CIDR', description: 'Security group rules show the network of their remote_ip_prefix as normalized_cidr.' },
