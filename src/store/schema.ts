@@ -8,6 +8,7 @@ import type { NetworkTables } from './schema-network.js';
 import type { HostTables } from './schema-hosts.js';
 import type { ComputeTables } from './schema-compute.js';
 import type { ImageTables } from './schema-image.js';
+import type { ServerTables } from './schema-servers.js';
 
 export type Bool = 0 | 1;
 
@@ -231,7 +232,7 @@ export interface DomainConfigRow {
 }
 
 /** Every table of the store. */
-export interface Database extends NetworkTables, HostTables, ComputeTables, ImageTables {
+export interface Database extends NetworkTables, HostTables, ComputeTables, ImageTables, ServerTables {
   domains: DomainRow;
   projects: ProjectRow;
   project_tags: ProjectTagRow;

@@ -5,6 +5,7 @@ import * as m0002 from './0002_network.js';
 import * as m0004 from './0004_hosts.js';
 import * as m0006 from './0006_compute.js';
 import * as m0005 from './0005_image.js';
+import * as m0007 from './0007_servers.js';
 
 const migrations: Record<string, Migration> = {
   '0001_identity': m0001,
@@ -12,6 +13,7 @@ const migrations: Record<string, Migration> = {
   '0004_hosts': m0004,
   '0006_compute': m0006,
   '0005_image': m0005,
+  '0007_servers': m0007,
 };
 
 export const migrationProvider: MigrationProvider = {
