@@ -31,6 +31,14 @@ export const EXTENSIONS: readonly Extension[] = [
   { alias: 'security-group', name: 'security-group', description: 'Security groups and their rules.' },
   { alias: 'stateful-security-group', name: 'Stateful security group', description: 'Security groups carry a stateful flag.' },
   { alias: 'security-groups-normalized-cidr', name: 'Security group with normalized CIDR', description: 'Security group rules show the network of their remote_ip_prefix as normalized_cidr.' },
+  { alias: 'quotas', name: 'Quota management support', description: 'Per-project quota limits: show, update, reset, defaults.' },
+  { alias: 'quota_details', name: 'Quota details management support', description: 'Per-project quota limits with usage (limit, used, reserved).' },
+  { alias: 'rbac-policies', name: 'RBAC Policies', description: 'Policies that share networks and security groups with other projects.' },
+  { alias: 'rbac-security-groups', name: 'Add security_group type to network RBAC', description: 'Security groups can be shared through RBAC policies.' },
+  { alias: 'standard-attr-tag', name: 'Tag support for resources with standard attribute', description: 'Tags on networks, subnets, ports, subnet pools, security groups, routers and floating IPs.' },
+  { alias: 'tag-ext', name: 'Tag support for resources: subnet, subnetpool, port, router', description: 'Tags on subnets, subnet pools, ports and routers.' },
+  { alias: 'tag', name: 'Tag support', description: 'Tags on networks.' },
+  { alias: 'availability_zone', name: 'Availability Zone', description: 'The availability zones of network resources.' },
 ];
 
 export const EXTENSION_UPDATED = '2026-11-22T00:00:00-00:00';

@@ -31,6 +31,9 @@ const TABLE_OF = {
 
 export type CountedResource = keyof typeof TABLE_OF;
 
+/** The resources whose usage Kumo counts (the others report 0 used until their tables exist). */
+export const COUNTED_RESOURCES = Object.keys(TABLE_OF) as readonly CountedResource[];
+
 export async function quotaLimits(db: Db | Tx, projectId: string): Promise<Record<string, number>> {
   const limits: Record<string, number> = { ...DEFAULT_QUOTAS };
   const rows = await db.selectFrom('quotas').select(['resource', 'hard_limit']).where('project_id', '=', projectId).where('service', '=', 'network').execute();

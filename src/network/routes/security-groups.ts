@@ -14,7 +14,7 @@ import { inUse } from '../errors.js';
 import { listResponse, type View } from '../listing.js';
 import { owningProject, requireMember, requireWrite } from '../policy.js';
 import { checkQuota } from '../quotas.js';
-import { visibleSecurityGroup } from '../security-groups/access.js';
+import { sharedGroupIds, visibleSecurityGroup } from '../security-groups/access.js';
 import { ensureDefaultSecurityGroup } from '../security-groups/defaults.js';
 import { ensureDefaultForListing } from '../security-groups/ensure.js';
 import { GROUP_ATTRIBUTES, loadGroupViews } from '../security-groups/views.js';
@@ -81,7 +81,10 @@ export async function securityGroupRoutes(app: FastifyInstance, service: Network
     const ctx = caller(request);
     await ensureDefaultForListing(service, request, ctx);
     let query = db.selectFrom('security_groups').selectAll();
-    if (!isAdmin(ctx)) query = query.where('project_id', '=', ctx.projectId ?? '');
+    if (!isAdmin(ctx)) {
+      const shared = [...await sharedGroupIds(db, ctx)];
+      query = query.where((eb) => eb.or([eb('project_id', '=', ctx.projectId ?? ''), eb('shared', '=', 1), ...(shared.length ? [eb('id', 'in', shared)] : [])]));
+    }
     const views = await loadGroupViews(service, await query.execute());
     return listResponse(request, 'security_groups', views, { knownAttributes: GROUP_ATTRIBUTES });
   });
