@@ -18,6 +18,7 @@ import { NetworkService } from '../network/service.js';
 import { networkPlugin } from '../network/plugin.js';
 import { ComputeService } from '../compute/service.js';
 import { computePlugin } from '../compute/plugin.js';
+import { bootstrapCompute } from '../compute/catalog/bootstrap.js';
 import { loadNetworkSettings, type NetworkSettings } from '../network/settings.js';
 import { bootstrapNetwork } from '../network/bootstrap.js';
 import { bootstrapIdentity } from '../bootstrap/identity.js';
@@ -89,6 +90,7 @@ export async function startCloud(config: KumoConfig, logger: Logger = createLogg
     await bootstrapNetwork(store);
     await app.register(networkPlugin, { network, prefix: '/network' });
     const compute = new ComputeService(store, config, identity, network, hosts);
+    await bootstrapCompute(store, localHost.name);
     await app.register(computePlugin, { compute, prefix: '/compute' });
 
     await app.listen({ host: config.listenHost, port: config.listenPort });

@@ -31,6 +31,8 @@ export interface FlavorProjectRow {
 }
 
 export interface KeypairRow {
+  /** Display id, added by migration 0009 (null only for rows made before it). */
+  id: number | null;
   user_id: string;
   name: string;
   type: string;

@@ -9,6 +9,7 @@ import type { HostTables } from './schema-hosts.js';
 import type { ComputeTables } from './schema-compute.js';
 import type { ImageTables } from './schema-image.js';
 import type { ServerTables } from './schema-servers.js';
+import type { ComputeCatalogTables } from './schema-compute-catalog.js';
 
 export type Bool = 0 | 1;
 
@@ -232,7 +233,7 @@ export interface DomainConfigRow {
 }
 
 /** Every table of the store. */
-export interface Database extends NetworkTables, HostTables, ComputeTables, ImageTables, ServerTables {
+export interface Database extends NetworkTables, HostTables, ComputeTables, ImageTables, ServerTables, ComputeCatalogTables {
   domains: DomainRow;
   projects: ProjectRow;
   project_tags: ProjectTagRow;

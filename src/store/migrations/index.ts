@@ -6,6 +6,7 @@ import * as m0004 from './0004_hosts.js';
 import * as m0006 from './0006_compute.js';
 import * as m0005 from './0005_image.js';
 import * as m0007 from './0007_servers.js';
+import * as m0009 from './0009_compute_catalog.js';
 
 const migrations: Record<string, Migration> = {
   '0001_identity': m0001,
@@ -14,6 +15,7 @@ const migrations: Record<string, Migration> = {
   '0006_compute': m0006,
   '0005_image': m0005,
   '0007_servers': m0007,
+  '0009_compute_catalog': m0009,
 };
 
 export const migrationProvider: MigrationProvider = {
