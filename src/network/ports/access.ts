@@ -7,7 +7,10 @@ import { ApiError } from '../../api/errors.js';
 import type { AuthContext } from '../../policy/context.js';
 import { isAdmin } from '../../policy/context.js';
 import type { NetworkRow, PortRow } from '../../store/schema-network.js';
+import type { SelectQueryBuilder } from 'kysely';
+import type { Database } from '../../store/schema.js';
 import type { Db, Tx } from '../../store/store.js';
+import type { PortScope } from './views.js';
 import { neutronNotFound, policyForbidden } from '../errors.js';
 
 export const portNotFound = (id: string) => new ApiError('notFound', `Port ${id} could not be found.`, { type: 'PortNotFound' });
@@ -28,20 +31,32 @@ export async function visiblePort(ctx: AuthContext, id: string, db: Db | Tx): Pr
   return { port, network };
 }
 
-/** Every port the caller may see (the SQL side of a list; attribute filters come after). */
-export async function readablePorts(ctx: AuthContext, db: Db | Tx, prefilter: { network_id?: string[]; device_id?: string[]; id?: string[] }): Promise<PortRow[]> {
-  let query = db.selectFrom('ports').selectAll();
-  if (prefilter.network_id) query = query.where('network_id', 'in', prefilter.network_id);
-  if (prefilter.device_id) query = query.where('device_id', 'in', prefilter.device_id);
-  if (prefilter.id) query = query.where('id', 'in', prefilter.id);
+export interface PortPrefilter {
+  readonly network_id?: readonly string[];
+  readonly device_id?: readonly string[];
+  readonly id?: readonly string[];
+}
+
+/** The WHERE of a port list: the caller's visibility and the simple filters SQL can apply. */
+function portWhere<O>(query: SelectQueryBuilder<Database, 'ports', O>, ctx: AuthContext, prefilter: PortPrefilter): SelectQueryBuilder<Database, 'ports', O> {
+  let q = query;
+  if (prefilter.network_id) q = q.where('ports.network_id', 'in', [...prefilter.network_id]);
+  if (prefilter.device_id) q = q.where('ports.device_id', 'in', [...prefilter.device_id]);
+  if (prefilter.id) q = q.where('ports.id', 'in', [...prefilter.id]);
   if (!isAdmin(ctx)) {
     const project = ctx.projectId ?? '';
-    query = query.where((eb) => eb.or([
-      eb('project_id', '=', project),
-      eb('network_id', 'in', eb.selectFrom('networks').select('id').where('project_id', '=', project)),
+    q = q.where((eb) => eb.or([
+      eb('ports.project_id', '=', project),
+      eb('ports.network_id', 'in', eb.selectFrom('networks').select('networks.id').where('networks.project_id', '=', project)),
     ]));
   }
-  return query.execute();
+  return q;
+}
+
+/** Every port the caller may see (the SQL side of a list; attribute filters come after), and the scope that selected them. */
+export async function readablePorts(ctx: AuthContext, db: Db | Tx, prefilter: PortPrefilter): Promise<{ rows: PortRow[]; scope: PortScope }> {
+  const rows = await portWhere(db.selectFrom('ports').selectAll(), ctx, prefilter).execute();
+  return { rows, scope: { subquery: (d) => portWhere(d.selectFrom('ports').select('ports.id'), ctx, prefilter) } };
 }
 
 /** Admin or the owner of the port's network (Neutron's admin_or_network_owner rule). */

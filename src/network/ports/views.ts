@@ -5,8 +5,14 @@
 import type { AuthContext } from '../../policy/context.js';
 import { isAdmin } from '../../policy/context.js';
 import type { PortRow } from '../../store/schema-network.js';
+import type { SelectQueryBuilder } from 'kysely';
+import type { Database } from '../../store/schema.js';
 import type { Db, Tx } from '../../store/store.js';
 import { parseJsonArray, parseJsonObject } from '../../util/json.js';
+
+/** Most ports hold empty lists and maps: skip JSON.parse for those. */
+const jsonList = (text: string): unknown[] => (text === '[]' ? [] : parseJsonArray(text));
+const jsonMap = (text: string): Record<string, unknown> => (text === '{}' ? {} : parseJsonObject(text));
 import { parseIp } from '../ipam/ip.js';
 import type { View } from '../listing.js';
 import type { NetworkService } from '../service.js';
@@ -62,8 +68,8 @@ export function portView(ctx: AuthContext, row: PortRow, extras: PortExtras, dns
     device_id: row.device_id,
     device_owner: row.device_owner,
     fixed_ips: fixedIps,
-    allowed_address_pairs: parseJsonArray(row.allowed_address_pairs),
-    extra_dhcp_opts: parseJsonArray(row.extra_dhcp_opts),
+    allowed_address_pairs: jsonList(row.allowed_address_pairs),
+    extra_dhcp_opts: jsonList(row.extra_dhcp_opts),
     security_groups: [...extras.securityGroups],
     port_security_enabled: row.port_security_enabled === 1,
     'binding:vnic_type': row.binding_vnic_type,
@@ -75,9 +81,9 @@ export function portView(ctx: AuthContext, row: PortRow, extras: PortExtras, dns
   // Neutron's default policy shows bindings (but the vnic type) to admins only.
   if (isAdmin(ctx)) {
     view['binding:host_id'] = row.binding_host_id;
-    view['binding:profile'] = parseJsonObject(row.binding_profile);
+    view['binding:profile'] = jsonMap(row.binding_profile);
     view['binding:vif_type'] = row.binding_vif_type;
-    view['binding:vif_details'] = parseJsonObject(row.binding_vif_details);
+    view['binding:vif_details'] = jsonMap(row.binding_vif_details);
   }
   return view;
 }
@@ -90,59 +96,85 @@ function chunks<T>(items: readonly T[]): T[][] {
   return out;
 }
 
+/**
+ * Which ports a bulk read is for: their ids, or a subquery selecting them (a list of every
+ * port of a network or project reads the related tables with the same WHERE, not with
+ * thousands of bound ids).
+ */
+export type PortScope = { readonly ids: readonly string[] } | { readonly subquery: (db: Db | Tx) => SelectQueryBuilder<Database, 'ports', { id: string }> };
+
+async function byScope<R>(db: Db | Tx, scope: PortScope, run: (ids: readonly string[] | SelectQueryBuilder<Database, 'ports', { id: string }>) => Promise<R[]>): Promise<R[]> {
+  if ('subquery' in scope) return run(scope.subquery(db));
+  const out: R[] = [];
+  for (const chunk of chunks(scope.ids)) out.push(...await run(chunk));
+  return out;
+}
+
 /** Addresses of the ports, each port's in subnet creation order then by address. */
-export async function fixedIpsOf(db: Db | Tx, portIds: readonly string[], all = false): Promise<Map<string, FixedIp[]>> {
-  const rows: { port_id: string; subnet_id: string; ip_address: string }[] = [];
-  if (all) {
-    rows.push(...await db.selectFrom('ip_allocations').select(['port_id', 'subnet_id', 'ip_address']).execute());
-  } else {
-    for (const chunk of chunks(portIds)) {
-      rows.push(...await db.selectFrom('ip_allocations').select(['port_id', 'subnet_id', 'ip_address']).where('port_id', 'in', chunk).execute());
-    }
-  }
-  const subnetIds = [...new Set(rows.map((r) => r.subnet_id))];
-  const order = new Map<string, string>();
-  for (const chunk of chunks(subnetIds)) {
-    for (const s of await db.selectFrom('subnets').select(['id', 'created_at']).where('id', 'in', chunk).execute()) order.set(s.id, `${s.created_at}|${s.id}`);
-  }
-  const byPort = new Map<string, { subnet_id: string; ip_address: string; key: string; value: bigint }[]>();
+export async function fixedIpsOf(db: Db | Tx, portIds: readonly string[] | PortScope): Promise<Map<string, FixedIp[]>> {
+  const scope: PortScope = Array.isArray(portIds) ? { ids: portIds } : portIds as PortScope;
+  const rows = await byScope(db, scope, (ids) => db.selectFrom('ip_allocations')
+    .innerJoin('subnets', 'subnets.id', 'ip_allocations.subnet_id')
+    .select(['ip_allocations.port_id', 'ip_allocations.subnet_id', 'ip_allocations.ip_address', 'subnets.created_at'])
+    .where('ip_allocations.port_id', 'in', ids).execute());
+  const byPort = new Map<string, typeof rows>();
   for (const r of rows) {
-    const list = byPort.get(r.port_id) ?? [];
-    list.push({ subnet_id: r.subnet_id, ip_address: r.ip_address, key: order.get(r.subnet_id) ?? r.subnet_id, value: parseIp(r.ip_address)?.value ?? 0n });
-    byPort.set(r.port_id, list);
+    const list = byPort.get(r.port_id);
+    if (list) list.push(r);
+    else byPort.set(r.port_id, [r]);
   }
   const result = new Map<string, FixedIp[]>();
   for (const [portId, list] of byPort) {
-    list.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+    if (list.length > 1) {
+      const value = new Map(list.map((x) => [x, parseIp(x.ip_address)?.value ?? 0n]));
+      list.sort((a, b) => {
+        const ka = `${a.created_at}|${a.subnet_id}`;
+        const kb = `${b.created_at}|${b.subnet_id}`;
+        if (ka !== kb) return ka < kb ? -1 : 1;
+        const va = value.get(a) as bigint;
+        const vb = value.get(b) as bigint;
+        return va < vb ? -1 : va > vb ? 1 : 0;
+      });
+    }
     result.set(portId, list.map((x) => ({ subnet_id: x.subnet_id, ip_address: x.ip_address })));
   }
   return result;
 }
 
-export async function securityGroupsOf(db: Db | Tx, portIds: readonly string[], all = false): Promise<Map<string, string[]>> {
+export async function securityGroupsOf(db: Db | Tx, portIds: readonly string[] | PortScope): Promise<Map<string, string[]>> {
+  const scope: PortScope = Array.isArray(portIds) ? { ids: portIds } : portIds as PortScope;
+  const rows = await byScope(db, scope, (ids) => db.selectFrom('port_security_groups').select(['port_id', 'security_group_id']).where('port_id', 'in', ids).execute());
   const map = new Map<string, string[]>();
-  const rows: { port_id: string; security_group_id: string }[] = [];
-  if (all) rows.push(...await db.selectFrom('port_security_groups').select(['port_id', 'security_group_id']).execute());
-  else {
-    for (const chunk of chunks(portIds)) {
-      rows.push(...await db.selectFrom('port_security_groups').select(['port_id', 'security_group_id']).where('port_id', 'in', chunk).execute());
-    }
-  }
   for (const r of rows) {
-    const list = map.get(r.port_id) ?? [];
-    list.push(r.security_group_id);
-    map.set(r.port_id, list);
+    const list = map.get(r.port_id);
+    if (list) list.push(r.security_group_id);
+    else map.set(r.port_id, [r.security_group_id]);
+  }
+  for (const list of map.values()) if (list.length > 1) list.sort();
+  return map;
+}
+
+async function tagsOf(db: Db | Tx, scope: PortScope): Promise<Map<string, string[]>> {
+  const rows = await byScope(db, scope, (ids) => db.selectFrom('resource_tags').select(['resource_id', 'tag']).where('resource_id', 'in', ids).execute());
+  const map = new Map<string, string[]>();
+  for (const r of rows) {
+    const list = map.get(r.resource_id);
+    if (list) list.push(r.tag);
+    else map.set(r.resource_id, [r.tag]);
   }
   for (const list of map.values()) list.sort();
   return map;
 }
 
 /**
- * Views of many ports. `all` says the rows are every port there is (an admin's unfiltered
- * list): then the related tables are read whole rather than through long IN lists.
+ * Views of many ports: the rows, and optionally the scope they were selected by (then the
+ * related tables are read with the same WHERE instead of long IN lists).
  */
-export async function loadPortViews(service: NetworkService, ctx: AuthContext, rows: readonly PortRow[], db: Db | Tx = service.db, all = false): Promise<View[]> {
-  const ids = rows.map((r) => r.id);
-  const [ips, groups, tags] = [await fixedIpsOf(db, ids, all), await securityGroupsOf(db, ids, all), await service.tagsOf(ids, db)];
-  return rows.map((r) => portView(ctx, r, { fixedIps: ips.get(r.id) ?? [], securityGroups: groups.get(r.id) ?? [], tags: tags.get(r.id) ?? [] }, service.settings.dnsDomain));
+export async function loadPortViews(service: NetworkService, ctx: AuthContext, rows: readonly PortRow[], db: Db | Tx = service.db, scope?: PortScope): Promise<View[]> {
+  const which: PortScope = scope && rows.length > 50 ? scope : { ids: rows.map((r) => r.id) };
+  const ips = await fixedIpsOf(db, which);
+  const groups = await securityGroupsOf(db, which);
+  const tags = await tagsOf(db, which);
+  const domain = service.settings.dnsDomain;
+  return rows.map((r) => portView(ctx, r, { fixedIps: ips.get(r.id) ?? [], securityGroups: groups.get(r.id) ?? [], tags: tags.get(r.id) ?? [] }, domain));
 }

@@ -1,7 +1,6 @@
 /** /v2.0/ports: create (single and bulk), list, show, update, delete. */
 import type { FastifyInstance } from 'fastify';
 import { caller } from '../../api/auth-hook.js';
-import { isAdmin } from '../../policy/context.js';
 import { listResponse, parseQuery, type View } from '../listing.js';
 import { readablePorts, visiblePort } from '../ports/access.js';
 import { createPortRequest } from '../ports/api-create.js';
@@ -26,9 +25,8 @@ export async function portRoutes(app: FastifyInstance, service: NetworkService):
     if (query.fixed_ips) parseFixedIpFilters(query.fixed_ips);
     const prefilter: Partial<Record<(typeof PREFILTERS)[number], string[]>> = {};
     for (const key of PREFILTERS) if (query[key]) prefilter[key] = query[key];
-    const rows = await readablePorts(ctx, db, prefilter);
-    const everything = isAdmin(ctx) && Object.keys(prefilter).length === 0;
-    const views = await loadPortViews(service, ctx, rows, db, everything);
+    const { rows, scope } = await readablePorts(ctx, db, prefilter);
+    const views = await loadPortViews(service, ctx, rows, db, scope);
     return listResponse(request, 'ports', views, portListSpec());
   });
 
