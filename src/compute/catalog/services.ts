@@ -11,6 +11,7 @@ import type { ComputeServiceRow as ServiceTable } from '../../store/schema-compu
 import type { HostRow } from '../../store/schema-hosts.js';
 import type { Store, Tx } from '../../store/store.js';
 import { nowIso, uuid } from '../../util/ids.js';
+import { novaTime } from './time.js';
 
 export type ComputeServiceRow = Selectable<ServiceTable>;
 
@@ -30,11 +31,6 @@ export interface ServiceRecord {
   readonly zone: string;
   /** Last heartbeat, in Nova's format; null if the host never reported. */
   readonly updatedAt: string | null;
-}
-
-/** 2012-10-29T13:42:02.000000, as Nova prints service times. */
-export function novaTime(value: string | number): string {
-  return `${new Date(value).toISOString().slice(0, 19)}.${new Date(value).toISOString().slice(20, 23)}000`;
 }
 
 async function insertService(tx: Tx, host: string, binary: string, startedAt: string): Promise<void> {
