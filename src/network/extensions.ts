@@ -39,6 +39,15 @@ export const EXTENSIONS: readonly Extension[] = [
   { alias: 'tag-ext', name: 'Tag support for resources: subnet, subnetpool, port, router', description: 'Tags on subnets, subnet pools, ports and routers.' },
   { alias: 'tag', name: 'Tag support', description: 'Tags on networks.' },
   { alias: 'availability_zone', name: 'Availability Zone', description: 'The availability zones of network resources.' },
+  { alias: 'binding', name: 'Port Binding', description: 'Ports carry binding:host_id, binding:vnic_type, binding:profile, binding:vif_type and binding:vif_details.' },
+  { alias: 'allowed-address-pairs', name: 'Allowed Address Pairs', description: 'Extra IP addresses or CIDRs (with MACs) a port may send from.' },
+  { alias: 'extra_dhcp_opt', name: 'Neutron Extra DHCP options', description: 'Per-port DHCP options (PXE boot and the like), validated so nothing reaches the DHCP server configuration unescaped.' },
+  { alias: 'port-security', name: 'Port Security', description: 'port_security_enabled on networks and ports.' },
+  { alias: 'ip-substring-filtering', name: 'IP address substring filtering', description: 'Port lists filter on fixed_ips=ip_address_substr=...' },
+  { alias: 'dns-integration', name: 'DNS Integration', description: 'dns_name and dns_assignment on ports.' },
+  { alias: 'port-mac-address-regenerate', name: 'Neutron Port MAC address regenerate', description: 'An admin sets mac_address to null to get a new random MAC.' },
+  { alias: 'uplink-status-propagation', name: 'Uplink status propagation extension', description: 'propagate_uplink_status on ports.' },
+  { alias: 'port-security-groups-filtering', name: 'Port filtering on security groups', description: 'Port lists filter on security_groups.' },
 ];
 
 export const EXTENSION_UPDATED = '2026-11-22T00:00:00-00:00';

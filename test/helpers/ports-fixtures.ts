@@ -36,7 +36,6 @@ export async function newSubnet(cloud: TestCloud, token: string, networkId: stri
   }
   if (options.name) body.name = options.name;
   const res = await cloud.request('POST', '/network/v2.0/subnets', { token, body: { subnet: body } });
-  if (res.status === 404 && res.body?.NeutronError?.type === 'HTTPNotFound') return insertSubnet(cloud, networkId, cidr, options);
   assert.equal(res.status, 201, res.text);
   return res.body.subnet;
 }
@@ -55,24 +54,4 @@ export async function allocationsOf(cloud: TestCloud, subnetId: string): Promise
 export function neutronError(res: { status: number; body: Json; text: string }, status: number, type: string): void {
   assert.equal(res.status, status, res.text);
   assert.equal(res.body?.NeutronError?.type, type, res.text);
-}
-
-// TEMPORARY until the subnets API lands: the row the API would write.
-import { formatIp, lastAddress, parseCidr } from '../../src/network/ipam/ip.js';
-import { randomUUID } from 'node:crypto';
-async function insertSubnet(cloud: TestCloud, networkId: string, cidr: string, options: SubnetOptions): Promise<Json> {
-  const c = parseCidr(cidr);
-  assert.ok(c);
-  const net = await cloud.store.db.selectFrom('networks').selectAll().where('id', '=', networkId).executeTakeFirstOrThrow();
-  const gateway = options.gateway === undefined ? formatIp(c.version, c.network + 1n) : options.gateway;
-  const pools = options.pools ?? [{ start: formatIp(c.version, c.network + 2n), end: formatIp(c.version, c.version === 4 ? lastAddress(c) - 1n : lastAddress(c)) }];
-  const now = new Date().toISOString();
-  const row = {
-    id: randomUUID(), project_id: net.project_id, network_id: networkId, name: options.name ?? '', description: '', ip_version: c.version, cidr,
-    gateway_ip: gateway, enable_dhcp: 0, ipv6_ra_mode: options.ipv6AddressMode ?? null, ipv6_address_mode: options.ipv6AddressMode ?? null,
-    subnetpool_id: null, segment_id: null, dns_nameservers: '[]', host_routes: '[]', allocation_pools: JSON.stringify(pools), service_types: '[]',
-    dns_publish_fixed_ip: 0, created_at: now, updated_at: now, revision_number: 1,
-  } as const;
-  await cloud.store.db.insertInto('subnets').values(row).execute();
-  return { ...row, allocation_pools: pools };
 }
