@@ -35,7 +35,8 @@ export function createHttpServer(options: AppOptions): FastifyInstance {
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     forceCloseConnections: true,
     return503OnClosing: true,
-    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    // Path parameters can be long: Neutron tags are up to 255 characters (percent-encoded, more).
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 2048 },
     ajv: { customOptions: { allowUnionTypes: true, coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
   });
 

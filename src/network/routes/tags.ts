@@ -32,7 +32,7 @@ interface Taggable {
   visible(service: NetworkService, ctx: AuthContext, row: Row, db: Db | Tx): Promise<boolean>;
 }
 
-const owned = async (_s: NetworkService, ctx: AuthContext, row: Row) => isAdmin(ctx) || row.project_id === ctx.projectId;
+const owned = (ctx: AuthContext, row: Row): boolean => isAdmin(ctx) || row.project_id === ctx.projectId;
 
 async function networkVisibleById(service: NetworkService, ctx: AuthContext, networkId: unknown, db: Db | Tx): Promise<boolean> {
   const net = await db.selectFrom('networks').select(['id', 'project_id', 'shared', 'external']).where('id', '=', String(networkId)).executeTakeFirst();
@@ -42,18 +42,18 @@ async function networkVisibleById(service: NetworkService, ctx: AuthContext, net
 /** Every resource type Neutron's standard-attr-tag covers that Kumo has (routers and floating IPs once their tables exist). */
 export const TAGGABLES: readonly Taggable[] = [
   { collection: 'networks', resource: 'networks', member: 'network', table: 'networks',
-    visible: async (s, ctx, row, db) => owned(s, ctx, row) || networkVisibleById(s, ctx, row.id, db) },
+    visible: async (s, ctx, row, db) => owned(ctx, row) || networkVisibleById(s, ctx, row.id, db) },
   { collection: 'subnets', resource: 'subnets', member: 'subnet', table: 'subnets',
-    visible: async (s, ctx, row, db) => owned(s, ctx, row) || networkVisibleById(s, ctx, row.network_id, db) },
+    visible: async (s, ctx, row, db) => owned(ctx, row) || networkVisibleById(s, ctx, row.network_id, db) },
   { collection: 'ports', resource: 'ports', member: 'port', table: 'ports',
-    visible: async (s, ctx, row, db) => (await owned(s, ctx, row))
+    visible: async (_s, ctx, row, db) => owned(ctx, row)
       || (await db.selectFrom('networks').select('id').where('id', '=', String(row.network_id)).where('project_id', '=', ctx.projectId ?? '').executeTakeFirst()) !== undefined },
   { collection: 'security-groups', resource: 'security_groups', member: 'security_group', table: 'security_groups',
     visible: async (_s, ctx, row, db) => groupVisible(ctx, row as unknown as Pick<SecurityGroupRow, 'id' | 'project_id' | 'shared'>, await sharedGroupIds(db, ctx)) },
   { collection: 'subnetpools', resource: 'subnetpools', member: 'subnetpool', table: 'subnetpools',
-    visible: async (s, ctx, row) => (await owned(s, ctx, row)) || row.shared === 1 },
-  { collection: 'routers', resource: 'routers', member: 'router', table: 'routers', visible: owned },
-  { collection: 'floatingips', resource: 'floatingips', member: 'floatingip', table: 'floatingips', visible: owned },
+    visible: async (_s, ctx, row) => owned(ctx, row) || row.shared === 1 },
+  { collection: 'routers', resource: 'routers', member: 'router', table: 'routers', visible: async (_s, ctx, row) => owned(ctx, row) },
+  { collection: 'floatingips', resource: 'floatingips', member: 'floatingip', table: 'floatingips', visible: async (_s, ctx, row) => owned(ctx, row) },
 ];
 
 const tagInvalid = (message: string) => invalidInput(message);
