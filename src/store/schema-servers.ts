@@ -1,8 +1,8 @@
 /** Row types of Nova's instance tables (migration 0007). Same conventions as schema.ts. */
-import type { Generated } from 'kysely';
+import type { Generated, Selectable } from 'kysely';
 import type { Bool } from './schema.js';
 
-export interface InstanceRow {
+export interface InstanceTable {
   /** Nova's internal integer id: instance-%08x on the host. */
   id: Generated<number>;
   uuid: string;
@@ -77,7 +77,7 @@ export interface InstanceInterfaceRow {
   created_at: string;
 }
 
-export interface InstanceActionRow {
+export interface InstanceActionTable {
   id: Generated<number>;
   instance_uuid: string;
   action: string;
@@ -90,7 +90,7 @@ export interface InstanceActionRow {
   updated_at: string;
 }
 
-export interface InstanceActionEventRow {
+export interface InstanceActionEventTable {
   id: Generated<number>;
   action_id: number;
   event: string;
@@ -101,7 +101,7 @@ export interface InstanceActionEventRow {
   host: string | null;
 }
 
-export interface InstanceFaultRow {
+export interface InstanceFaultTable {
   id: Generated<number>;
   instance_uuid: string;
   code: number;
@@ -112,11 +112,17 @@ export interface InstanceFaultRow {
 }
 
 export interface ServerTables {
-  instances: InstanceRow;
+  instances: InstanceTable;
   instance_metadata: InstanceMetadataRow;
   instance_tags: InstanceTagRow;
   instance_interfaces: InstanceInterfaceRow;
-  instance_actions: InstanceActionRow;
-  instance_action_events: InstanceActionEventRow;
-  instance_faults: InstanceFaultRow;
+  instance_actions: InstanceActionTable;
+  instance_action_events: InstanceActionEventTable;
+  instance_faults: InstanceFaultTable;
 }
+
+/** Rows as queries return them (generated ids filled in). */
+export type InstanceRow = Selectable<InstanceTable>;
+export type InstanceActionRow = Selectable<InstanceActionTable>;
+export type InstanceActionEventRow = Selectable<InstanceActionEventTable>;
+export type InstanceFaultRow = Selectable<InstanceFaultTable>;
