@@ -29,10 +29,8 @@ export function nextLinks(request: FastifyRequest, collection: string, page: Pag
   if (lastId === undefined || itemCount === 0 || itemCount !== page.limit) return [];
   const query = queryOf(request);
   const params = new URLSearchParams();
-  for (const key of Object.keys(query).sort()) {
-    if (key === 'marker') continue;
-    params.set(key, param(query, key) ?? '');
-  }
-  params.set('marker', String(lastId));
+  // Nova keeps the parameters sorted; a marker already there is replaced where it stands.
+  for (const key of Object.keys(query).sort()) params.set(key, key === 'marker' ? String(lastId) : param(query, key) ?? '');
+  if (!params.has('marker')) params.set('marker', String(lastId));
   return [{ rel: 'next', href: `${computeRoot(request)}/v2.1/${collection}?${params.toString()}` }];
 }
