@@ -58,8 +58,9 @@ export async function quotaRoutes(app: FastifyInstance, service: NetworkService)
     return { quotas: [...byProject.values()] };
   });
 
+  // Neutron answers 501 here; a client's mistake must not look like a server fault, so 405.
   app.post('/v2.0/quotas', async () => {
-    throw new ApiError('notImplemented', 'POST requests are not supported on this resource.', { type: 'HTTPNotImplemented' });
+    throw new ApiError('methodNotAllowed', 'POST requests are not supported on this resource.', { type: 'HTTPMethodNotAllowed' });
   });
 
   // The caller's own project id, for clients that do not know it.
