@@ -12,6 +12,7 @@ import type { Tx } from '../../store/store.js';
 import { nowIso } from '../../util/ids.js';
 import { allocateAny, allocateSpecific } from '../ipam/allocator.js';
 import { createPort, eui64 } from '../ports/create.js';
+import { deletePortRows } from '../ports/delete.js';
 import { isAutoAddress } from './rules.js';
 
 export const DHCP_OWNER = 'network:dhcp';
@@ -29,14 +30,6 @@ function uuid5(name: string): string {
 /** "dhcp<uuid5 of the host>-<network id>", the device_id Neutron's DHCP agent gives its port. */
 export function dhcpDeviceId(networkId: string, host = hostname()): string {
   return `dhcp${uuid5(host)}-${networkId}`;
-}
-
-/** Removes a port and what hangs off it. */
-export async function deletePortRows(tx: Tx, portId: string): Promise<void> {
-  await tx.deleteFrom('ip_allocations').where('port_id', '=', portId).execute();
-  await tx.deleteFrom('port_security_groups').where('port_id', '=', portId).execute();
-  await tx.deleteFrom('resource_tags').where('resource_id', '=', portId).execute();
-  await tx.deleteFrom('ports').where('id', '=', portId).execute();
 }
 
 /** Gives the port an address on the subnet; a full pool leaves it without one, as the agent would. */
@@ -61,7 +54,7 @@ export async function syncDhcpPort(tx: Tx, networkId: string): Promise<void> {
     .where('network_id', '=', networkId).where('device_owner', '=', DHCP_OWNER).where('device_id', 'like', `dhcp%-${networkId}`)
     .orderBy('created_at').execute();
   if (dhcpSubnets.length === 0) {
-    for (const p of ports) await deletePortRows(tx, p.id);
+    await deletePortRows(tx, ports.map((p) => p.id));
     return;
   }
   let port = ports[0];
