@@ -301,4 +301,22 @@ describe('network: subnets', () => {
     error(await api('GET', `/network-ip-availabilities/${net.id}`, demo), 404, 'HTTPNotFound');
     error(await api('GET', '/network-ip-availabilities/0b8e2a4c-5f2d-4a4e-9a55-3c0e8a7d9f11', admin), 404, 'NetworkNotFound');
   });
+
+  it('honours subnet service types in IPAM (admin sets them)', async () => {
+    const net = await network(admin);
+    const nova = await subnet(admin, { network_id: net.id, cidr: '10.18.0.0/24', service_types: ['compute:nova'], enable_dhcp: false });
+    assert.equal(nova.status, 201, nova.text);
+    assert.deepEqual(nova.body.subnet.service_types, ['compute:nova']);
+    error(await subnet(admin, { network_id: net.id, cidr: '10.19.0.0/24', service_types: ['bogus:x'] }), 400, 'InvalidSubnetServiceType',
+      'Subnet service type bogus:x does not correspond to a valid device owner.');
+    const addressOf = async (portId: string) => (await cloud.store.db.selectFrom('ip_allocations').select('ip_address').where('port_id', '=', portId).execute()).map((a) => a.ip_address);
+    await assert.rejects(userPort(net.id, net.project_id, 'network:router_interface'), (e: { type?: string }) => e.type === 'IpAddressGenerationFailureNoMatchingSubnet');
+    const open = (await subnet(admin, { network_id: net.id, cidr: '10.19.0.0/24', enable_dhcp: false })).body.subnet;
+    assert.deepEqual(await addressOf((await userPort(net.id, net.project_id, 'compute:nova')).id), ['10.18.0.2'], 'the reserved subnet first');
+    assert.deepEqual(await addressOf((await userPort(net.id, net.project_id, 'network:router_interface')).id), ['10.19.0.2']);
+    const changed = await api('PUT', `/subnets/${open.id}`, admin, { subnet: { service_types: ['network:router_interface'] } });
+    assert.equal(changed.status, 200, changed.text);
+    assert.deepEqual(changed.body.subnet.service_types, ['network:router_interface']);
+    error(await api('PUT', `/subnets/${open.id}`, demo, { subnet: { service_types: [] } }), 404, 'SubnetNotFound');
+  });
 });

@@ -27,6 +27,7 @@ export const EXTENSIONS: readonly Extension[] = [
   { alias: 'subnet_allocation', name: 'Subnet Allocation', description: 'Enables allocation of subnets from a subnet pool' },
   { alias: 'default-subnetpools', name: 'Default Subnetpools', description: 'Provides ability to mark and use a subnetpool as the default.' },
   { alias: 'subnetpool-prefix-ops', name: 'Subnet Pool Prefix Operations', description: 'Provides support for adjusting the prefix list of subnet pools' },
+  { alias: 'subnet-service-types', name: 'Subnet service types', description: 'Provides ability to set the subnet service_types field' },
   { alias: 'network-ip-availability', name: 'Network IP Availability', description: 'Provides IP availability data for each network and subnet.' },
   { alias: 'security-group', name: 'security-group', description: 'Security groups and their rules.' },
   { alias: 'stateful-security-group', name: 'Stateful security group', description: 'Security groups carry a stateful flag.' },

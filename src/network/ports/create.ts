@@ -12,6 +12,7 @@ import { cidrContains, formatIp, lastAddress, parseCidr, parseIp } from '../ipam
 import { neutronNotFound } from '../errors.js';
 import { ensureDefaultSecurityGroup } from '../security-groups/defaults.js';
 import { normalizeMac, randomMac } from './mac.js';
+import { serviceSubnets } from '../subnets/service-types.js';
 
 export interface FixedIpRequest {
   readonly subnet_id?: string;
@@ -204,7 +205,8 @@ export async function createPort(tx: Tx, spec: PortSpec): Promise<PortRow> {
     await tx.updateTable('ports').set({ allowed_address_pairs: pairsJson }).where('id', '=', id).execute();
     row = { ...row, allowed_address_pairs: pairsJson };
   }
-  const subnets = await networkSubnets(tx, spec.networkId);
+  // Only subnets that serve this device owner (subnet service types) are candidates.
+  const subnets = spec.fixedIps?.length === 0 ? [] : serviceSubnets(await networkSubnets(tx, spec.networkId), deviceOwner, spec.networkId);
   if (spec.fixedIps === undefined) await allocateDefault(tx, id, spec.networkId, mac, subnets);
   else await allocateRequested(tx, id, spec.networkId, mac, deviceOwner, spec.fixedIps, subnets);
   if (groups.length) {
