@@ -44,9 +44,14 @@ export const neutronFault: FaultFormatter = (err) => ({
   NeutronError: { type: err.type ?? NEUTRON_DEFAULT_TYPE[err.status] ?? 'NeutronException', message: err.message, detail: err.detail },
 });
 
-/** Glance (webob style): {"code": 404, "title": "Not Found", "message": "..."}, shown as "404 Not Found: ...". */
+/**
+ * Glance answers with webob's error documents. This is the JSON one (sent when the client
+ * prefers application/json): {"message": "...", "code": "404 Not Found", "title": "Not Found"}.
+ * Clients that do not ask for JSON (glanceclient) get webob's HTML page instead; the image
+ * plugin negotiates that (src/image/errors.ts).
+ */
 export const glanceFault: FaultFormatter = (err) => ({
-  code: err.status,
-  title: TITLE_OF[err.status] ?? 'Error',
   message: err.message,
+  code: `${err.status} ${TITLE_OF[err.status] ?? 'Error'}`,
+  title: TITLE_OF[err.status] ?? 'Error',
 });

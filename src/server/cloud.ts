@@ -16,6 +16,8 @@ import { IdentityService } from '../identity/service.js';
 import { identityPlugin } from '../identity/plugin.js';
 import { NetworkService } from '../network/service.js';
 import { networkPlugin } from '../network/plugin.js';
+import { ImageService } from '../image/service.js';
+import { imagePlugin } from '../image/plugin.js';
 import { ComputeService } from '../compute/service.js';
 import { computePlugin } from '../compute/plugin.js';
 import { bootstrapCompute } from '../compute/catalog/bootstrap.js';
@@ -31,6 +33,7 @@ export interface Cloud {
   readonly store: Store;
   readonly identity: IdentityService;
   readonly network: NetworkService;
+  readonly image: ImageService;
   readonly hosts: HostRegistry;
   readonly compute: ComputeService;
   /** The host this process runs (the all-in-one's only host). */
@@ -47,6 +50,7 @@ export interface Cloud {
 export const SERVED_SERVICES: readonly ServedService[] = [
   { type: 'identity', name: 'keystone', description: 'Kumo Identity Service (Keystone v3)', path: '/v3' },
   { type: 'network', name: 'neutron', description: 'Kumo Networking Service (Neutron v2.0)', path: '/network' },
+  { type: 'image', name: 'glance', description: 'Kumo Image Service (Glance v2)', path: '/image' },
   { type: 'compute', name: 'nova', description: 'Kumo Compute Service (Nova v2.1)', path: '/compute/v2.1' },
 ];
 
@@ -89,6 +93,9 @@ export async function startCloud(config: KumoConfig, logger: Logger = createLogg
     const network = new NetworkService(store, { ...loadNetworkSettings(), ...overrides.network }, identity);
     await bootstrapNetwork(store);
     await app.register(networkPlugin, { network, prefix: '/network' });
+    const image = new ImageService(store, config, identity);
+    await image.start();
+    await app.register(imagePlugin, { image, prefix: '/image' });
     const compute = new ComputeService(store, config, identity, network, hosts);
     await bootstrapCompute(store, localHost.name);
     await app.register(computePlugin, { compute, prefix: '/compute' });
@@ -106,7 +113,7 @@ export async function startCloud(config: KumoConfig, logger: Logger = createLogg
 
     let stopped = false;
     return {
-      config, store, identity, network, compute, hosts, localHost, app, url, authUrl, rcFiles,
+      config, store, identity, network, image, compute, hosts, localHost, app, url, authUrl, rcFiles,
       passwords: { admin: passwords.adminPassword, demo: passwords.demoPassword },
       async stop() {
         if (stopped) return;
