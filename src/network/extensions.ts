@@ -49,6 +49,18 @@ export const EXTENSIONS: readonly Extension[] = [
   { alias: 'port-mac-address-regenerate', name: 'Neutron Port MAC address regenerate', description: 'An admin sets mac_address to null to get a new random MAC.' },
   { alias: 'uplink-status-propagation', name: 'Uplink status propagation extension', description: 'propagate_uplink_status on ports.' },
   { alias: 'port-security-groups-filtering', name: 'Port filtering on security groups', description: 'Port lists filter on security_groups.' },
+  { alias: 'router', name: 'Neutron L3 Router', description: 'Router abstraction for basic L3 forwarding between L2 Neutron networks and access to external networks via a NAT gateway.' },
+  { alias: 'ext-gw-mode', name: 'Neutron L3 Configurable external gateway mode', description: 'Extension of the router abstraction for specifying whether SNAT should occur on the external gateway' },
+  { alias: 'extraroute', name: 'Neutron Extra Route', description: 'Extra routes configuration for L3 router' },
+  { alias: 'extraroute-atomic', name: 'Atomically add/remove extra routes', description: 'Edit extra routes of a router on server side by atomically adding/removing extra routes' },
+  { alias: 'dvr', name: 'Distributed Virtual Router', description: 'Enables configuration of Distributed Virtual Routers.' },
+  { alias: 'l3-ha', name: 'HA Router extension', description: 'Adds HA capability to routers.' },
+  { alias: 'router_availability_zone', name: 'Router Availability Zone', description: 'Availability zone support for router.' },
+  { alias: 'agent', name: 'agent', description: 'The agent management extension.' },
+  { alias: 'l3_agent_scheduler', name: 'L3 Agent Scheduler', description: 'Schedule routers among l3 agents' },
+  { alias: 'dhcp_agent_scheduler', name: 'DHCP Agent Scheduler', description: 'Schedule networks among dhcp agents' },
+  { alias: 'fip-port-details', name: 'Floating IP Port Details Extension', description: 'Add port_details attribute to Floating IP resource' },
+  { alias: 'floatingip-pools', name: 'Floating IP Pools Extension', description: 'Provides a floating IP pools API.' },
 ];
 
 export const EXTENSION_UPDATED = '2026-11-22T00:00:00-00:00';

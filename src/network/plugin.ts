@@ -16,6 +16,9 @@ import { quotaRoutes } from './routes/quotas.js';
 import { rbacRoutes } from './routes/rbac.js';
 import { tagRoutes } from './routes/tags.js';
 import { availabilityZoneRoutes } from './routes/availability-zones.js';
+import { routerRoutes } from './routes/routers.js';
+import { floatingIpRoutes } from './routes/floatingips.js';
+import { agentRoutes } from './routes/agents.js';
 
 export async function networkPlugin(app: FastifyInstance, options: { network: NetworkService }): Promise<void> {
   const { network } = options;
@@ -35,4 +38,7 @@ export async function networkPlugin(app: FastifyInstance, options: { network: Ne
   await rbacRoutes(app, network);
   await tagRoutes(app, network);
   await availabilityZoneRoutes(app, network);
+  await routerRoutes(app, network);
+  await floatingIpRoutes(app, network);
+  await agentRoutes(app, network);
 }

@@ -27,6 +27,8 @@ const TABLE_OF = {
   security_group: 'security_groups',
   security_group_rule: 'security_group_rules',
   rbac_policy: 'rbac_policies',
+  router: 'routers',
+  floatingip: 'floatingips',
 } as const;
 
 export type CountedResource = keyof typeof TABLE_OF;

@@ -23,6 +23,7 @@ import { computePlugin } from '../compute/plugin.js';
 import { bootstrapCompute } from '../compute/catalog/bootstrap.js';
 import { loadNetworkSettings, type NetworkSettings } from '../network/settings.js';
 import { bootstrapNetwork } from '../network/bootstrap.js';
+import { provisionDemo } from '../network/provision.js';
 import { bootstrapIdentity } from '../bootstrap/identity.js';
 import { reconcileCatalog, type ServedService } from '../bootstrap/catalog.js';
 import { writeRcFiles, type RcFiles } from '../bootstrap/rc-files.js';
@@ -92,6 +93,7 @@ export async function startCloud(config: KumoConfig, logger: Logger = createLogg
     await app.register(identityPlugin, { identity });
     const network = new NetworkService(store, { ...loadNetworkSettings(), ...overrides.network }, identity);
     await bootstrapNetwork(store);
+    if (config.provisionDemo) await provisionDemo(network);
     await app.register(networkPlugin, { network, prefix: '/network' });
     const image = new ImageService(store, config, identity);
     await image.start();

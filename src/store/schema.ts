@@ -10,6 +10,7 @@ import type { ComputeTables } from './schema-compute.js';
 import type { ImageTables } from './schema-image.js';
 import type { ServerTables } from './schema-servers.js';
 import type { ComputeCatalogTables } from './schema-compute-catalog.js';
+import type { L3Tables } from './schema-l3.js';
 
 export type Bool = 0 | 1;
 
@@ -233,7 +234,7 @@ export interface DomainConfigRow {
 }
 
 /** Every table of the store. */
-export interface Database extends NetworkTables, HostTables, ComputeTables, ImageTables, ServerTables, ComputeCatalogTables {
+export interface Database extends NetworkTables, HostTables, ComputeTables, ImageTables, ServerTables, ComputeCatalogTables, L3Tables {
   domains: DomainRow;
   projects: ProjectRow;
   project_tags: ProjectTagRow;

@@ -72,7 +72,8 @@ function childEnv(home: string, port: number, extra: Readonly<Record<string, str
   for (const [key, value] of Object.entries(process.env)) {
     if (!key.startsWith('KUMO_') && !key.startsWith('OS_')) env[key] = value;
   }
-  return { ...env, KUMO_HOME: home, KUMO_LISTEN: `127.0.0.1:${port}`, ...extra };
+  // No first-start demo provisioning unless a test asks for it (KUMO_PROVISION_DEMO=1).
+  return { ...env, KUMO_HOME: home, KUMO_LISTEN: `127.0.0.1:${port}`, KUMO_PROVISION_DEMO: '0', ...extra };
 }
 
 function exited(child: ChildProcess): Promise<void> {

@@ -19,6 +19,9 @@ export const servicePortInUse = (portId: string, owner: string) => new ApiError(
 export async function deletePortRows(tx: Tx, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
   const list = [...ids];
+  // Floating IPs on a deleted port are disassociated, not deleted (Neutron's disassociate_floatingips).
+  await tx.updateTable('floatingips').set({ fixed_port_id: null, fixed_ip_address: null, router_id: null })
+    .where('fixed_port_id', 'in', list).execute();
   await tx.deleteFrom('ip_allocations').where('port_id', 'in', list).execute();
   await tx.deleteFrom('port_security_groups').where('port_id', 'in', list).execute();
   await tx.deleteFrom('resource_tags').where('resource_id', 'in', list).execute();

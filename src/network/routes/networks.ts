@@ -69,7 +69,7 @@ function segmentRequests(item: Body): SegmentRequest[] | null {
   }];
 }
 
-async function createNetwork(service: NetworkService, ctx: AuthContext, tx: Tx, item: Body): Promise<NetworkRow> {
+export async function createNetwork(service: NetworkService, ctx: AuthContext, tx: Tx, item: Body): Promise<NetworkRow> {
   onlyKnown(item, CREATE_ATTRS);
   requireMember(ctx, 'create_network');
   const projectId = owningProject(ctx, item, 'create_network');

@@ -14,6 +14,7 @@ import { allocateAny, allocateSpecific } from '../ipam/allocator.js';
 import { createPort, eui64 } from '../ports/create.js';
 import { deletePortRows } from '../ports/delete.js';
 import { isAutoAddress } from './rules.js';
+import { scheduleNetworkDhcp } from '../agents/scheduler.js';
 
 export const DHCP_OWNER = 'network:dhcp';
 
@@ -57,6 +58,8 @@ export async function syncDhcpPort(tx: Tx, networkId: string): Promise<void> {
     await deletePortRows(tx, ports.map((p) => p.id));
     return;
   }
+  // A network that serves DHCP is hosted by a DHCP agent (Neutron's DHCP agent scheduler).
+  await scheduleNetworkDhcp(tx, networkId);
   let port = ports[0];
   let changed = false;
   if (!port) {

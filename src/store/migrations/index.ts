@@ -7,6 +7,7 @@ import * as m0006 from './0006_compute.js';
 import * as m0005 from './0005_image.js';
 import * as m0007 from './0007_servers.js';
 import * as m0009 from './0009_compute_catalog.js';
+import * as m0008 from './0008_l3.js';
 
 const migrations: Record<string, Migration> = {
   '0001_identity': m0001,
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '0005_image': m0005,
   '0007_servers': m0007,
   '0009_compute_catalog': m0009,
+  '0008_l3': m0008,
 };
 
 export const migrationProvider: MigrationProvider = {
