@@ -87,6 +87,14 @@ describe('image: service', () => {
     assert.equal(badJson.body.message, 'Malformed JSON in request body.');
   });
 
+  it('answers 405 with Allow for a known path and a method it lacks, 404 for unknown paths', async () => {
+    const res = await cloud.request('PUT', `${V2}/images`, { token: demo, body: {}, headers: { accept: 'application/json' } });
+    assert.equal(res.status, 405);
+    assert.equal(res.headers.get('allow'), 'GET, POST');
+    assert.equal((await cloud.request('DELETE', `${V2}/images/`, { token: demo })).status, 404);
+    assert.equal((await cloud.request('GET', `${V2}/nothing`, { token: demo })).status, 404);
+  });
+
   it('bootstraps a public cirros whose data is a placeholder root filesystem tarball', async () => {
     const list = await cloud.request('GET', `${V2}/images?name=cirros`, { token: demo });
     assert.equal(list.body.images.length, 1);

@@ -1,6 +1,8 @@
 /** Glance v2 as a Fastify plugin, mounted under /image (the catalog's image endpoint). */
 import type { FastifyInstance } from 'fastify';
+import { listRoutes } from '../api/app.js';
 import { installAuthHook } from '../api/auth-hook.js';
+import { ApiError } from '../api/errors.js';
 import { installGlanceErrorHandler, notFound } from './errors.js';
 import { PATCH_MEDIA_TYPES } from './patch.js';
 import type { ImageService } from './service.js';
@@ -12,6 +14,12 @@ import { memberRoutes } from './routes/members.js';
 import { tagRoutes } from './routes/tags.js';
 import { namespaceRoutes } from './metadefs/namespaces.js';
 import { metadefChildRoutes } from './metadefs/children.js';
+
+/** A route URL (`/image/v2/images/:id/tags/*`) as a regular expression over concrete paths. */
+function routePattern(url: string): RegExp {
+  const body = url.split('/').map((part) => (part === '*' ? '.*' : part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/');
+  return new RegExp(`^${body}$`);
+}
 
 function parseJson(text: string): unknown {
   if (text.trim() === '') return undefined;
@@ -26,7 +34,15 @@ export async function imagePlugin(app: FastifyInstance, options: { image: ImageS
   const { image } = options;
   installGlanceErrorHandler(app);
   installAuthHook(app, image.identity.tokens);
-  app.setNotFoundHandler(() => {
+  app.setNotFoundHandler((request) => {
+    // A known path asked with a method it does not have is Glance's 405, with the methods it has.
+    const path = request.url.split('?')[0] ?? '';
+    const allowed = listRoutes(app)
+      .filter((r) => r.url.startsWith('/image/') && r.method !== 'HEAD' && routePattern(r.url).test(path))
+      .map((r) => r.method);
+    if (allowed.length) {
+      throw new ApiError('methodNotAllowed', `The method ${request.method} is not allowed for this resource.`, { headers: { Allow: [...new Set(allowed)].join(', ') } });
+    }
     throw notFound();
   });
 
