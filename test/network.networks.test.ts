@@ -73,6 +73,23 @@ describe('network: networks', () => {
     assert.ok(!names.includes('admin-private'));
   });
 
+  it('answers shared per caller when an RBAC policy shares the network, and keeps * policies in step with the flag', async () => {
+    const net = (await create(admin, { name: 'rbac-shared' })).body.network;
+    const demoProject = (await cloud.request('GET', '/v3/auth/tokens', { token: admin, headers: { 'x-subject-token': demo } })).body.token.project.id;
+    const policy = await cloud.request('POST', '/network/v2.0/rbac-policies', { token: admin, body: { rbac_policy: { object_type: 'network', object_id: net.id, action: 'access_as_shared', target_tenant: demoProject } } });
+    assert.equal(policy.status, 201);
+    const seen = await cloud.request('GET', `/network/v2.0/networks/${net.id}`, { token: demo });
+    assert.equal(seen.status, 200);
+    assert.equal(seen.body.network.shared, true);
+    assert.equal((await cloud.request('GET', `/network/v2.0/networks/${net.id}`, { token: admin })).body.network.shared, false);
+    const flagged = (await create(admin, { name: 'flag-shared', shared: true })).body.network;
+    const wildcard = await cloud.request('GET', `/network/v2.0/rbac-policies?object_id=${flagged.id}&target_tenant=*`, { token: admin });
+    assert.equal(wildcard.body.rbac_policies.length, 1);
+    await cloud.request('PUT', `/network/v2.0/networks/${flagged.id}`, { token: admin, body: { network: { shared: false } } });
+    const none = await cloud.request('GET', `/network/v2.0/rbac-policies?object_id=${flagged.id}&target_tenant=*`, { token: admin });
+    assert.equal(none.body.rbac_policies.length, 0);
+  });
+
   it('filters, projects fields, sorts and paginates', async () => {
     for (const name of ['p-a', 'p-b', 'p-c']) assert.equal((await create(demo, { name })).status, 201);
     const filtered = await cloud.request('GET', '/network/v2.0/networks?name=p-a&name=p-c&fields=name&fields=id', { token: demo });

@@ -16,6 +16,7 @@ import type { NetworkService } from '../service.js';
 import { mtuFor } from '../settings.js';
 import { bad, createBodies, isUuid, onlyKnown, optBool, optInt, optString, optStringList, updateBody, type Body } from '../validate.js';
 import { networkView } from '../views.js';
+import { ensurePolicyNotInUse, syncNetworkWildcards } from '../rbac.js';
 
 const PROVIDER = ['provider:network_type', 'provider:physical_network', 'provider:segmentation_id'] as const;
 const CREATE_ATTRS = ['name', 'description', 'admin_state_up', 'shared', 'router:external', 'mtu', 'port_security_enabled', 'availability_zone_hints',
@@ -40,7 +41,11 @@ export async function loadNetworkViews(service: NetworkService, ctx: AuthContext
     }
   }
   const tags = await service.tagsOf(ids, db);
-  return rows.map((r) => networkView(ctx, r, { subnets: subnets.get(r.id) ?? [], segments: segments.get(r.id) ?? [], tags: tags.get(r.id) ?? [] }));
+  const grants = await service.rbacGrants(ctx, db);
+  // Neutron answers `shared` and `router:external` per caller: true also when an RBAC policy
+  // shares the network with (or offers it as external to) the caller's project.
+  return rows.map((r) => networkView(ctx, { ...r, shared: r.shared || (grants.shared.has(r.id) ? 1 : 0), external: r.external || (grants.external.has(r.id) ? 1 : 0) },
+    { subnets: subnets.get(r.id) ?? [], segments: segments.get(r.id) ?? [], tags: tags.get(r.id) ?? [] }));
 }
 
 /** The network if the caller may see it, else NetworkNotFound (another project's is a 404). */
@@ -115,6 +120,7 @@ export async function createNetwork(service: NetworkService, ctx: AuthContext, t
   await tx.insertInto('network_segments').values(segments.map((s) => ({
     id: s.id, network_id: id, network_type: s.network_type, physical_network: s.physical_network, segmentation_id: s.segmentation_id, segment_index: s.index, name: null,
   }))).execute();
+  await syncNetworkWildcards(tx, row);
   await ensureDefaultSecurityGroup(tx, projectId);
   return row;
 }
@@ -173,6 +179,11 @@ export async function networkRoutes(app: FastifyInstance, service: NetworkServic
       const shared = optBool(item, 'shared');
       if (shared !== undefined && (shared ? 1 : 0) !== current.shared) {
         if (!isAdmin(ctx)) throw policyForbidden('update_network:shared');
+        if (!shared) {
+          const wildcard = await tx.selectFrom('rbac_policies').selectAll().where('object_type', '=', 'network').where('object_id', '=', id)
+            .where('action', '=', 'access_as_shared').where('target_tenant', '=', '*').executeTakeFirst();
+          if (wildcard) await ensurePolicyNotInUse(tx, wildcard, current.project_id);
+        }
         changes.shared = shared ? 1 : 0;
       }
       const external = optBool(item, 'router:external');
@@ -198,6 +209,7 @@ export async function networkRoutes(app: FastifyInstance, service: NetworkServic
       if (dns !== undefined) changes.dns_domain = dns;
       const updated = { ...current, ...changes, updated_at: nowIso(), revision_number: current.revision_number + 1 };
       await tx.updateTable('networks').set({ ...changes, updated_at: updated.updated_at, revision_number: updated.revision_number }).where('id', '=', id).execute();
+      await syncNetworkWildcards(tx, updated);
       return updated;
     });
     const [view] = await loadNetworkViews(service, ctx, [row]);
