@@ -68,6 +68,11 @@ function concurrencySuite(backend: 'sqlite' | 'postgres'): void {
       assert.equal(new Set(macs).size, FREE, 'no MAC twice');
       const rows = await cloud.store.db.selectFrom('ip_allocations').select('ip_address').where('subnet_id', '=', subnet.id).execute();
       assert.equal(rows.length, FREE, 'no allocation without its port');
+      const listed = await cloud.request('GET', `/network/v2.0/ports?network_id=${net.id}`, { token: demo });
+      assert.equal(listed.status, 200, listed.text);
+      const byId = new Map(created.map((p) => [p.id, p]));
+      assert.equal(listed.body.ports.length, FREE);
+      for (const port of listed.body.ports) assert.deepEqual(port, byId.get(port.id), 'the list shows each port as its create did');
 
       let index = 0;
       await Promise.all(Array.from({ length: CLIENTS }, async () => {

@@ -10,6 +10,7 @@ import type { NetworkRow, PortRow } from '../../store/schema-network.js';
 import type { SelectQueryBuilder } from 'kysely';
 import type { Database } from '../../store/schema.js';
 import type { Db, Tx } from '../../store/store.js';
+import { selectPortRows } from './rows.js';
 import type { PortScope } from './views.js';
 import { neutronNotFound, policyForbidden } from '../errors.js';
 
@@ -55,7 +56,7 @@ function portWhere<O>(query: SelectQueryBuilder<Database, 'ports', O>, ctx: Auth
 
 /** Every port the caller may see (the SQL side of a list; attribute filters come after), and the scope that selected them. */
 export async function readablePorts(ctx: AuthContext, db: Db | Tx, prefilter: PortPrefilter): Promise<{ rows: PortRow[]; scope: PortScope }> {
-  const rows = await portWhere(db.selectFrom('ports').selectAll(), ctx, prefilter).execute();
+  const rows = await selectPortRows(db, portWhere(db.selectFrom('ports'), ctx, prefilter));
   return { rows, scope: { subquery: (d) => portWhere(d.selectFrom('ports').select('ports.id'), ctx, prefilter) } };
 }
 

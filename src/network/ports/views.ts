@@ -16,7 +16,7 @@ const jsonMap = (text: string): Record<string, unknown> => (text === '{}' ? {} :
 import { parseIp } from '../ipam/ip.js';
 import type { View } from '../listing.js';
 import type { NetworkService } from '../service.js';
-import { standardAttributes } from '../views.js';
+import { neutronTime } from '../time.js';
 
 export interface FixedIp {
   readonly subnet_id: string;
@@ -76,7 +76,14 @@ export function portView(ctx: AuthContext, row: PortRow, extras: PortExtras, dns
     dns_name: row.dns_name,
     dns_assignment: dnsAssignment(fixedIps, row.dns_name, dnsDomain),
     propagate_uplink_status: row.propagate_uplink_status === 1,
-    ...standardAttributes(row, extras.tags),
+    // The standard attributes (views.ts standardAttributes), written out: this runs per port of every list.
+    tenant_id: row.project_id,
+    project_id: row.project_id,
+    description: row.description,
+    tags: [...extras.tags],
+    created_at: neutronTime(row.created_at),
+    updated_at: neutronTime(row.updated_at),
+    revision_number: row.revision_number,
   };
   // Neutron's default policy shows bindings (but the vnic type) to admins only.
   if (isAdmin(ctx)) {
@@ -114,36 +121,39 @@ async function byScope<R>(db: Db | Tx, scope: PortScope, run: (ids: readonly str
 export async function fixedIpsOf(db: Db | Tx, portIds: readonly string[] | PortScope): Promise<Map<string, FixedIp[]>> {
   const scope: PortScope = Array.isArray(portIds) ? { ids: portIds } : portIds as PortScope;
   const rows = await byScope(db, scope, (ids) => db.selectFrom('ip_allocations')
-    .innerJoin('subnets', 'subnets.id', 'ip_allocations.subnet_id')
-    .select(['ip_allocations.port_id', 'ip_allocations.subnet_id', 'ip_allocations.ip_address', 'subnets.created_at'])
-    .where('ip_allocations.port_id', 'in', ids).execute());
-  const byPort = new Map<string, typeof rows>();
-  for (const r of rows) {
-    const list = byPort.get(r.port_id);
-    if (list) list.push(r);
-    else byPort.set(r.port_id, [r]);
-  }
+    .select(['port_id', 'subnet_id', 'ip_address']).where('port_id', 'in', ids).execute());
   const result = new Map<string, FixedIp[]>();
-  for (const [portId, list] of byPort) {
-    if (list.length > 1) {
-      const value = new Map(list.map((x) => [x, parseIp(x.ip_address)?.value ?? 0n]));
-      list.sort((a, b) => {
-        const ka = `${a.created_at}|${a.subnet_id}`;
-        const kb = `${b.created_at}|${b.subnet_id}`;
-        if (ka !== kb) return ka < kb ? -1 : 1;
-        const va = value.get(a) as bigint;
-        const vb = value.get(b) as bigint;
-        return va < vb ? -1 : va > vb ? 1 : 0;
-      });
+  const several = new Set<FixedIp[]>();
+  for (const r of rows) {
+    const ip = { subnet_id: r.subnet_id, ip_address: r.ip_address };
+    const list = result.get(r.port_id);
+    if (list) {
+      list.push(ip);
+      several.add(list);
+    } else {
+      result.set(r.port_id, [ip]);
     }
-    result.set(portId, list.map((x) => ({ subnet_id: x.subnet_id, ip_address: x.ip_address })));
+  }
+  if (several.size) {
+    // Several addresses: in the order of their subnets' creation, then by address.
+    const subnetIds = [...new Set([...several].flat().map((ip) => ip.subnet_id))];
+    const order = new Map<string, string>();
+    for (const chunk of chunks(subnetIds)) {
+      for (const s of await db.selectFrom('subnets').select(['id', 'created_at']).where('id', 'in', chunk).execute()) order.set(s.id, `${s.created_at}|${s.id}`);
+    }
+    for (const list of several) {
+      const keyed = list.map((ip) => ({ ip, key: order.get(ip.subnet_id) ?? ip.subnet_id, value: parseIp(ip.ip_address)?.value ?? 0n }));
+      keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+      keyed.forEach((k, index) => { list[index] = k.ip; });
+    }
   }
   return result;
 }
 
 export async function securityGroupsOf(db: Db | Tx, portIds: readonly string[] | PortScope): Promise<Map<string, string[]>> {
   const scope: PortScope = Array.isArray(portIds) ? { ids: portIds } : portIds as PortScope;
-  const rows = await byScope(db, scope, (ids) => db.selectFrom('port_security_groups').select(['port_id', 'security_group_id']).where('port_id', 'in', ids).execute());
+  const rows = await byScope(db, scope, (ids) => db.selectFrom('port_security_groups')
+    .select(['port_id', 'security_group_id']).where('port_id', 'in', ids).execute());
   const map = new Map<string, string[]>();
   for (const r of rows) {
     const list = map.get(r.port_id);
