@@ -74,3 +74,11 @@ export async function bootActive(cloud: TestCloud, api: Nova, networkId: string 
 export async function action(api: Nova, id: string, body: unknown, version?: string) {
   return api('POST', `/servers/${id}/action`, { body, version });
 }
+
+/** Raises the project's instance and core quotas so a suite can boot many servers. */
+export async function roomForServers(cloud: TestCloud, project: string, limit = 200): Promise<void> {
+  const res = await cloud.request('GET', `/v3/projects?name=${project}`, { token: await cloud.token('admin') });
+  const id = res.body.projects[0].id as string;
+  await cloud.store.db.insertInto('quotas').values(['instances', 'cores'].map((resource) => ({ project_id: id, service: 'compute', resource, hard_limit: limit })))
+    .onConflict((oc) => oc.columns(['project_id', 'service', 'resource']).doUpdateSet({ hard_limit: limit })).execute();
+}
