@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+# The data plane's Debian packages (dnsmasq, nft, busybox, dropbear): installed when root.
+bash scripts/dataplane-deps.sh
+
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] || [ package.json -nt node_modules/.package-lock.json ]; then
   echo "kumo: installing npm dependencies..." >&2
   npm ci --no-audit --no-fund --loglevel=error >&2

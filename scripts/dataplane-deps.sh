@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The Debian packages the Linux data plane runs on (dnsmasq, ip, nft, busybox for instances and
+# test clients, dropbear for instances' sshd). Installed only when root and only what is missing,
+# so a warm start pays one dpkg-query. Without root it says what is missing and carries on: the
+# cloud then runs with the fake data plane.
+set -euo pipefail
+
+# package:command that proves it is installed (dpkg-query alone misses half-removed packages).
+wanted=(
+  "iproute2:ip"
+  "dnsmasq-base:dnsmasq"
+  "dnsmasq-utils:dhcp_release"
+  "nftables:nft"
+  "busybox-static:busybox"
+  "dropbear-bin:dropbear"
+)
+
+PATH="$PATH:/usr/sbin:/sbin"
+missing=()
+for entry in "${wanted[@]}"; do
+  pkg=${entry%%:*} cmd=${entry#*:}
+  command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+  echo "kumo: data plane packages missing (${missing[*]}); not root or no apt-get, so not installing them" >&2
+  exit 0
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+echo "kumo: installing data plane packages: ${missing[*]}" >&2
+# The package lists are empty on a fresh machine: fetch them once, only when needed.
+if ! apt-cache policy "${missing[0]}" 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+  apt-get -o DPkg::Lock::Timeout=900 update -qq >&2
+fi
+apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "${missing[@]}" >&2 </dev/null
