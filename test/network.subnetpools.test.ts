@@ -169,4 +169,24 @@ describe('network: subnet pools', () => {
     assert.deepEqual(byName.body.subnetpools, [{ id: sharedP.id, shared: true }]);
     error(await api('DELETE', `/subnetpools/${sharedP.id}`, demo), 403, 'PolicyNotAuthorized');
   });
+
+  it('onboards a network\'s subnets into a pool', async () => {
+    const p = (await pool(demo, { prefixes: ['10.90.0.0/24'], min_prefixlen: 24 })).body.subnetpool;
+    const net = await network(demo);
+    const a = (await subnet(demo, { network_id: net, cidr: '10.91.0.0/24' })).body.subnet;
+    const b = (await subnet(demo, { network_id: net, cidr: '10.92.0.0/24' })).body.subnet;
+    await subnet(demo, { network_id: net, cidr: '2001:db8:91::/64', ip_version: 6 });
+    const res = await api('PUT', `/subnetpools/${p.id}/onboard_network_subnets`, demo, { network_id: net });
+    assert.equal(res.status, 200, res.text);
+    assert.deepEqual([...res.body].sort((x: { cidr: string }, y: { cidr: string }) => x.cidr.localeCompare(y.cidr)),
+      [{ id: a.id, cidr: '10.91.0.0/24' }, { id: b.id, cidr: '10.92.0.0/24' }]);
+    assert.deepEqual((await api('GET', `/subnetpools/${p.id}`, demo)).body.subnetpool.prefixes, ['10.90.0.0/24', '10.91.0.0/24', '10.92.0.0/24']);
+    assert.equal((await api('GET', `/subnets/${a.id}`, demo)).body.subnet.subnetpool_id, p.id);
+    error(await api('PUT', `/subnetpools/${p.id}/onboard_network_subnets`, demo, {}), 400, 'InvalidInput', 'Invalid input for operation: network_id must be specified.');
+    const other = await network(demo);
+    await subnet(demo, { network_id: other, cidr: '10.91.0.0/25' });
+    error(await api('PUT', `/subnetpools/${p.id}/onboard_network_subnets`, demo, { network_id: other }), 400, 'IllegalSubnetPoolUpdate', /conflicts with allocated prefixes/);
+    const adminNet = await network(admin);
+    error(await api('PUT', `/subnetpools/${p.id}/onboard_network_subnets`, demo, { network_id: adminNet }), 404, 'NetworkNotFound');
+  });
 });

@@ -28,6 +28,7 @@ export const EXTENSIONS: readonly Extension[] = [
   { alias: 'default-subnetpools', name: 'Default Subnetpools', description: 'Provides ability to mark and use a subnetpool as the default.' },
   { alias: 'subnetpool-prefix-ops', name: 'Subnet Pool Prefix Operations', description: 'Provides support for adjusting the prefix list of subnet pools' },
   { alias: 'subnet-service-types', name: 'Subnet service types', description: 'Provides ability to set the subnet service_types field' },
+  { alias: 'subnet_onboard', name: 'Subnet Onboard', description: 'Provides support for onboarding subnets into subnet pools' },
   { alias: 'network-ip-availability', name: 'Network IP Availability', description: 'Provides IP availability data for each network and subnet.' },
   { alias: 'security-group', name: 'security-group', description: 'Security groups and their rules.' },
   { alias: 'stateful-security-group', name: 'Stateful security group', description: 'Security groups carry a stateful flag.' },

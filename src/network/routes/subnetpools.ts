@@ -1,6 +1,6 @@
 /**
  * /v2.0/subnetpools: create (single and bulk), list, show, update, delete, and the prefix
- * operations add_prefixes / remove_prefixes. Shared and default pools are set by admins only;
+ * operations add_prefixes / remove_prefixes / onboard_network_subnets. Shared and default pools are set by admins only;
  * one default pool per IP version; a pool with subnets cannot be deleted.
  */
 import type { FastifyInstance } from 'fastify';
@@ -10,7 +10,7 @@ import { isAdmin, type AuthContext } from '../../policy/context.js';
 import type { SubnetPoolRow } from '../../store/schema-network.js';
 import type { Tx } from '../../store/store.js';
 import { nowIso, uuid } from '../../util/ids.js';
-import { invalidInput, policyForbidden } from '../errors.js';
+import { invalidInput, neutronNotFound, policyForbidden } from '../errors.js';
 import { cidrRange, normalize, setsIntersect, subtract, toCidrs } from '../subnets/ranges.js';
 import { listResponse, type View } from '../listing.js';
 import { owningProject, requireMember, requireWrite } from '../policy.js';
@@ -22,7 +22,7 @@ import { parseStoredCidrs } from '../subnets/prefixes.js';
 import { illegalPrefixUpdate, nonNegative, parsePrefixList, prefixesJson, readPoolSpec } from '../subnets/subnetpool-spec.js';
 import { bad, createBodies, notUpdatable, onlyKnown, optBool, optString, updateBody, type Body } from '../validate.js';
 import { isPlainObject } from '../../util/json.js';
-import { listResponseOne } from './networks.js';
+import { listResponseOne, visibleNetwork } from './networks.js';
 import type { IpVersion } from '../ipam/ip.js';
 
 const CREATE_ATTRS = ['name', 'description', 'prefixes', 'default_quota', 'default_prefixlen', 'min_prefixlen', 'max_prefixlen', 'is_default', 'shared',
@@ -122,6 +122,36 @@ async function updatePool(service: NetworkService, ctx: AuthContext, tx: Tx, id:
   return writePool(tx, current, changes);
 }
 
+/** Moves a network's subnets of the pool's IP version into the pool, adding their CIDRs to its prefixes (subnet_onboard). */
+async function onboardSubnets(service: NetworkService, ctx: AuthContext, tx: Tx, id: string, body: unknown): Promise<{ id: string; cidr: string }[]> {
+  const networkId = isPlainObject(body) ? body.network_id : undefined;
+  if (networkId === undefined || networkId === null) throw invalidInput('network_id must be specified.');
+  const current = await visibleSubnetPool(ctx, id, tx);
+  requireWrite(ctx, current.project_id, 'onboard_network_subnets');
+  if (typeof networkId !== 'string') throw neutronNotFound('Network', String(networkId));
+  const network = await visibleNetwork(service, ctx, networkId, tx);
+  // Only the network's owner may move its subnets into a pool (or an admin).
+  if (!isAdmin(ctx) && network.project_id !== ctx.projectId) throw new ApiError('forbidden', 'Not authorized.', { type: 'NotAuthorized' });
+  await lockRow(service, tx, 'subnetpools', id);
+  const subnets = await tx.selectFrom('subnets').select(['id', 'cidr']).where('network_id', '=', network.id).where('ip_version', '=', current.ip_version).execute();
+  const allocated = await allocatedRanges(tx, id);
+  for (const s of subnets) {
+    const range = parseStoredCidrs([s.cidr]).map(cidrRange);
+    if (setsIntersect(range, allocated)) {
+      throw new ApiError('badRequest', `Illegal subnetpool update : Onboarding subnet ${s.id}: ${s.cidr} conflicts with allocated prefixes in subnet pool ${id}.`,
+        { type: 'IllegalSubnetPoolUpdate' });
+    }
+  }
+  const existing = parseStoredCidrs(JSON.parse(current.prefixes) as string[]);
+  const spec = readPoolSpec([...existing, ...parseStoredCidrs(subnets.map((s) => s.cidr))], current.min_prefixlen, current.max_prefixlen, current.default_prefixlen);
+  await writePool(tx, current, { prefixes: prefixesJson(spec.prefixes) });
+  if (subnets.length) {
+    await tx.updateTable('subnets').set((eb) => ({ subnetpool_id: id, revision_number: eb('revision_number', '+', 1), updated_at: nowIso() }))
+      .where('id', 'in', subnets.map((s) => s.id)).execute();
+  }
+  return subnets.map((s) => ({ id: s.id, cidr: s.cidr }));
+}
+
 function prefixBody(body: unknown): ReturnType<typeof parsePrefixList> {
   if (!isPlainObject(body) || !Array.isArray(body.prefixes) || body.prefixes.length === 0) throw bad('Request body contains invalid data');
   return parsePrefixList(body.prefixes);
@@ -192,6 +222,12 @@ export async function subnetPoolRoutes(app: FastifyInstance, service: NetworkSer
       return writePool(tx, current, { prefixes: prefixesJson(spec.prefixes) });
     });
     return { prefixes: JSON.parse(row.prefixes) as string[] };
+  });
+
+  app.put('/v2.0/subnetpools/:id/onboard_network_subnets', async (request) => {
+    const ctx = caller(request);
+    const { id } = request.params as { id: string };
+    return service.store.transaction((tx) => onboardSubnets(service, ctx, tx, id, request.body));
   });
 
   app.put('/v2.0/subnetpools/:id/remove_prefixes', async (request) => {
