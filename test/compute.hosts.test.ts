@@ -143,6 +143,39 @@ describe('compute: hypervisors, services and availability zones', () => {
     assert.equal((await admin('GET', '/os-hypervisors/statistics', { version: '2.88' })).status, 404);
   });
 
+  it('answers the older os-hosts API: hosts by service and zone, a host\'s resources, enable/disable', async () => {
+    const list = await admin('GET', '/os-hosts');
+    assert.equal(list.status, 200);
+    assert.ok(list.body.hosts.some((h: Record<string, string>) => h.host_name === local && h.service === 'scheduler' && h.zone === 'internal'));
+    assert.ok(list.body.hosts.some((h: Record<string, string>) => h.host_name === 'compute2' && h.service === 'compute' && h.zone === 'az2'));
+    assert.deepEqual((await admin('GET', '/os-hosts?zone=az2')).body.hosts, [{ host_name: 'compute2', service: 'compute', zone: 'az2' }]);
+    assert.deepEqual((await admin('GET', '/os-hosts?zone=xxx')).body.hosts, []);
+    const shown = await admin('GET', '/os-hosts/compute2');
+    assert.equal(shown.status, 200);
+    const resources = shown.body.host.map((r: { resource: Record<string, unknown> }) => r.resource);
+    assert.deepEqual(resources[0], { host: 'compute2', project: '(total)', cpu: 16, memory_mb: 32768, disk_gb: 500 });
+    assert.deepEqual(resources[1], { host: 'compute2', project: '(used_now)', cpu: 2, memory_mb: 2048, disk_gb: 20 });
+    assert.equal(resources[3].project, await projectId(cloud, 'demo'));
+    assert.equal((await admin('GET', '/os-hosts/nowhere')).status, 404);
+    assert.equal((await admin('GET', '/os-hosts/network1')).status, 404, 'not a compute host');
+    assert.equal((await demo('GET', '/os-hosts')).status, 403);
+    const off = await admin('PUT', '/os-hosts/compute3', { body: { status: 'disable' } });
+    assert.deepEqual(off.body, { host: 'compute3', status: 'disabled' });
+    assert.equal((await hypervisor('compute3')).status, 'disabled');
+    assert.equal((await admin('PUT', '/os-hosts/compute3', { body: { status: 'enable' } })).body.status, 'enabled');
+    assert.equal((await admin('PUT', '/os-hosts/compute3', { body: { status: 'sideways' } })).status, 400);
+    assert.equal((await admin('PUT', '/os-hosts/compute3', { body: {} })).status, 400);
+    assert.equal((await admin('PUT', '/os-hosts/nowhere', { body: { status: 'enable' } })).status, 404);
+    assert.equal((await admin('PUT', '/os-hosts/compute3', { body: { maintenance_mode: 'enable' } })).status, 501);
+    assert.equal((await admin('GET', '/os-hosts/compute3/reboot')).status, 501);
+    assert.equal((await admin('GET', '/os-hosts/nowhere/reboot')).status, 404);
+    assert.equal((await demo('GET', '/os-hosts/compute3/shutdown')).status, 403);
+  });
+
+  it('removes os-hosts at 2.43', needs('2.43'), async () => {
+    assert.equal((await admin('GET', '/os-hosts', { version: '2.43' })).status, 404);
+  });
+
   it('lists the scheduler and conductor of the controller and a nova-compute per compute host', async () => {
     const res = await admin('GET', '/os-services');
     assert.equal(res.status, 200);

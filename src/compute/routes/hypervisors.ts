@@ -1,7 +1,8 @@
 /**
  * /os-hypervisors (admin): list and detail (paging from 2.33; from 2.53 UUID ids, a hostname
  * pattern and with_servers as query parameters), show, statistics and uptime (until 2.87),
- * and the older search and servers routes (until 2.52).
+ * and the older search and servers routes (until 2.52). The older os-hosts API is registered
+ * from here too.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { caller } from '../../api/auth-hook.js';
@@ -16,6 +17,7 @@ import { booleanParam, isUuidLike } from '../catalog/validate.js';
 import { requireMicroversion } from '../catalog/versions.js';
 import { atLeast } from '../microversion.js';
 import type { ComputeService } from '../service.js';
+import { osHostRoutes } from './os-hosts.js';
 
 const notFoundId = (id: string) => notFound(`Hypervisor with ID '${id}' could not be found.`);
 const noMatch = (pattern: string) => notFound(`No hypervisor matching '${pattern}' could be found.`);
@@ -151,4 +153,6 @@ export async function hypervisorRoutes(app: FastifyInstance, service: ComputeSer
     }
     return { hypervisors };
   });
+
+  await osHostRoutes(app, service);
 }
