@@ -22,11 +22,14 @@ export async function subnetRoutes(app: FastifyInstance, service: NetworkService
     const ctx = caller(request);
     const access = await subnetAccess(service, ctx);
     const networks = new Map((await db.selectFrom('networks').select(['id', 'project_id', 'shared']).execute()).map((n) => [n.id, n]));
-    const rows = (await db.selectFrom('subnets').selectAll().execute()).filter((s) => {
+    const rows = [];
+    const shared = new Map<string, boolean>();
+    for (const s of await db.selectFrom('subnets').selectAll().execute()) {
       const network = networks.get(s.network_id);
-      return network !== undefined && access.visible(s, network);
-    });
-    const shared = new Map(rows.map((s) => [s.id, access.shared(networks.get(s.network_id) as { id: string; project_id: string; shared: 0 | 1 })]));
+      if (!network || !access.visible(s, network)) continue;
+      rows.push(s);
+      shared.set(s.id, access.shared(network));
+    }
     return listResponse(request, 'subnets', await loadSubnetViews(service, rows), {
       knownAttributes: KNOWN,
       // `shared` is not shown on a subnet but filters by its network's sharing, as in Neutron.
