@@ -5,8 +5,8 @@ import { policyForbidden } from '../errors.js';
 import { listResponse, type View } from '../listing.js';
 import type { NetworkService } from '../service.js';
 import { canWriteSubnet, loadSubnetViews, subnetAccess, visibleSubnet } from '../subnets/access.js';
-import { createSubnet } from '../subnets/create.js';
-import { deleteSubnetRows, updateSubnet } from '../subnets/update.js';
+import { createSubnet, lockRow } from '../subnets/create.js';
+import { deleteSubnetRows, subnetInUse, updateSubnet } from '../subnets/update.js';
 import { createBodies, updateBody } from '../validate.js';
 import { listResponseOne } from './networks.js';
 
@@ -14,6 +14,11 @@ import { listResponseOne } from './networks.js';
 const KNOWN = ['id', 'name', 'network_id', 'ip_version', 'cidr', 'gateway_ip', 'allocation_pools', 'host_routes', 'dns_nameservers', 'enable_dhcp',
   'ipv6_ra_mode', 'ipv6_address_mode', 'subnetpool_id', 'service_types', 'segment_id', 'tenant_id', 'project_id', 'description', 'tags',
   'created_at', 'updated_at', 'revision_number'];
+
+function isForeignKeyViolation(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code;
+  return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
+}
 
 export async function subnetRoutes(app: FastifyInstance, service: NetworkService): Promise<void> {
   const db = service.db;
@@ -70,11 +75,18 @@ export async function subnetRoutes(app: FastifyInstance, service: NetworkService
   app.delete('/v2.0/subnets/:id', async (request, reply) => {
     const ctx = caller(request);
     const { id } = request.params as { id: string };
-    await service.store.transaction(async (tx) => {
-      const { subnet, network } = await visibleSubnet(service, ctx, id, tx);
-      if (!canWriteSubnet(ctx, subnet, network)) throw policyForbidden('delete_subnet');
-      await deleteSubnetRows(tx, subnet);
-    });
+    try {
+      await service.store.transaction(async (tx) => {
+        const { subnet, network } = await visibleSubnet(service, ctx, id, tx);
+        if (!canWriteSubnet(ctx, subnet, network)) throw policyForbidden('delete_subnet');
+        await lockRow(service, tx, 'networks', network.id);
+        await deleteSubnetRows(tx, subnet);
+      });
+    } catch (err) {
+      // A port that took an address on the subnet while it was being deleted (PostgreSQL).
+      if (isForeignKeyViolation(err)) throw subnetInUse(id);
+      throw err;
+    }
     reply.code(204).send();
   });
 }

@@ -15,7 +15,7 @@ import { formatCidr, parseCidr, parseIp, type Cidr, type IpVersion } from '../ip
 import type { NetworkService } from '../service.js';
 import { bad, notUpdatable, onlyKnown, optBool, optString, type Body } from '../validate.js';
 import { canWriteSubnet, visibleSubnet } from './access.js';
-import { bumpNetworkRevision, ROUTER_INTERFACE_OWNERS } from './create.js';
+import { bumpNetworkRevision, lockRow, ROUTER_INTERFACE_OWNERS } from './create.js';
 import { DHCP_OWNER, syncDhcpPort } from './dhcp.js';
 import { invalidOperation, parseGateway, parseHostRoutes, parseNameservers, parsePools, parseServiceTypes, toIp } from './input.js';
 import type { Range } from './ranges.js';
@@ -84,9 +84,15 @@ export async function updateSubnet(service: NetworkService, ctx: AuthContext, tx
   const updated: SubnetRow = { ...subnet, ...changes, updated_at: nowIso(), revision_number: subnet.revision_number + 1 };
   await tx.updateTable('subnets').set({ ...changes, updated_at: updated.updated_at, revision_number: updated.revision_number }).where('id', '=', id).execute();
   await bumpNetworkRevision(tx, network.id);
-  if (enableDhcp !== undefined && (enableDhcp ? 1 : 0) !== subnet.enable_dhcp) await syncDhcpPort(tx, network.id);
+  if (enableDhcp !== undefined && (enableDhcp ? 1 : 0) !== subnet.enable_dhcp) {
+    await lockRow(service, tx, 'networks', network.id);
+    await syncDhcpPort(tx, network.id);
+  }
   return updated;
 }
+
+export const subnetInUse = (id: string) =>
+  inUse('SubnetInUse', `Unable to complete operation on subnet ${id}: One or more ports have an IP allocation from this subnet.`);
 
 /** Deletes a subnet and the automatic addresses on it; SubnetInUse while other ports use it. */
 export async function deleteSubnetRows(tx: Tx, subnet: SubnetRow): Promise<void> {
@@ -95,7 +101,7 @@ export async function deleteSubnetRows(tx: Tx, subnet: SubnetRow): Promise<void>
   const auto = isAutoAddress(subnet);
   const blocking = holders.filter((h) => ROUTER_INTERFACE_OWNERS.includes(h.device_owner) || (!auto && !AUTO_DELETE_OWNERS.includes(h.device_owner)));
   if (blocking.length) {
-    throw inUse('SubnetInUse', `Unable to complete operation on subnet ${subnet.id}: One or more ports have an IP allocation from this subnet.`);
+    throw subnetInUse(subnet.id);
   }
   const touched = [...new Set(holders.map((h) => h.id))];
   await tx.deleteFrom('ip_allocations').where('subnet_id', '=', subnet.id).execute();
