@@ -1,4 +1,4 @@
-/** Row types of migration 0009: Nova's service records, per-user quotas and quota classes. */
+/** Row types of migrations 0009 (Nova's service records, per-user quotas, quota classes) and 0011 (aggregates). */
 import type { Generated } from 'kysely';
 import type { Bool } from './schema.js';
 
@@ -36,8 +36,30 @@ export interface ComputeQuotaClassRow {
   hard_limit: number;
 }
 
+export interface AggregateRow {
+  id: Generated<number>;
+  uuid: string;
+  name: string;
+  created_at: string;
+  updated_at: string | null;
+}
+
+export interface AggregateHostRow {
+  aggregate_id: number;
+  host: string;
+}
+
+export interface AggregateMetadataRow {
+  aggregate_id: number;
+  key: string;
+  value: string;
+}
+
 export interface ComputeCatalogTables {
   compute_services: ComputeServiceRow;
   compute_user_quotas: ComputeUserQuotaRow;
   compute_quota_classes: ComputeQuotaClassRow;
+  aggregates: AggregateRow;
+  aggregate_hosts: AggregateHostRow;
+  aggregate_metadata: AggregateMetadataRow;
 }

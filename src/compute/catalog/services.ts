@@ -2,8 +2,9 @@
  * Nova's services over Kumo's hosts: a nova-compute service for every host with the compute
  * role (its enabled/disabled state, reason and forced_down live in the hosts row, which the
  * scheduler reads), nova-scheduler and nova-conductor on the controller (this process). A
- * service is up while its host heartbeats. Rows give the ids os-services and os-hypervisors
- * show; a deleted service stays hidden until its host starts again, as Nova's would.
+ * service is up while its host heartbeats; a compute service's zone is its host's (zones.ts).
+ * Rows give the ids os-services and os-hypervisors show; a deleted service stays hidden until
+ * its host starts again, as Nova's would.
  */
 import type { Selectable } from 'kysely';
 import { hostAlive, hostRoles } from '../../hosts/registry.js';
@@ -12,6 +13,7 @@ import type { HostRow } from '../../store/schema-hosts.js';
 import type { Store, Tx } from '../../store/store.js';
 import { nowIso, uuid } from '../../util/ids.js';
 import { novaTime } from './time.js';
+import { aggregateZones } from './zones.js';
 
 export type ComputeServiceRow = Selectable<ServiceTable>;
 
@@ -69,7 +71,7 @@ async function ensureComputeServices(store: Store, hosts: readonly HostRow[], ro
   return true;
 }
 
-function recordOf(row: ComputeServiceRow, host: HostRow | undefined, now: number): ServiceRecord {
+function recordOf(row: ComputeServiceRow, host: HostRow | undefined, now: number, zones: ReadonlyMap<string, string>): ServiceRecord {
   const compute = row.binary === 'nova-compute';
   const forcedDown = compute ? host?.forced_down === 1 : row.forced_down === 1;
   return {
@@ -81,7 +83,7 @@ function recordOf(row: ComputeServiceRow, host: HostRow | undefined, now: number
     disabledReason: compute ? host?.disabled_reason ?? null : row.disabled_reason,
     forcedDown,
     alive: host !== undefined && !forcedDown && hostAlive({ heartbeat_at: host.heartbeat_at, forced_down: 0 }, now),
-    zone: compute ? host?.availability_zone ?? 'nova' : INTERNAL_ZONE,
+    zone: compute ? zones.get(row.host) ?? host?.availability_zone ?? 'nova' : INTERNAL_ZONE,
     updatedAt: host ? novaTime(host.heartbeat_at) : null,
   };
 }
@@ -92,8 +94,9 @@ export async function serviceRecords(store: Store): Promise<ServiceRecord[]> {
   let rows = await store.db.selectFrom('compute_services').selectAll().orderBy('id').execute();
   if (await ensureComputeServices(store, hosts, rows)) rows = await store.db.selectFrom('compute_services').selectAll().orderBy('id').execute();
   const hostOf = new Map(hosts.map((h) => [h.name, h]));
+  const zones = await aggregateZones(store.db);
   const now = Date.now();
-  return rows.filter((r) => r.deleted === 0).map((r) => recordOf(r, hostOf.get(r.host), now));
+  return rows.filter((r) => r.deleted === 0).map((r) => recordOf(r, hostOf.get(r.host), now, zones));
 }
 
 /** The nova-compute services, one per hypervisor. */

@@ -118,3 +118,10 @@ const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$
 export function isUuidLike(text: string): boolean {
   return UUID.test(text);
 }
+
+/** parameter_types.az_name: a name (see nameString) without ':', which separates zone:host. */
+export function azNameString(value: unknown, field: string): string {
+  const name = nameString(value, field);
+  if (name.includes(':')) throw badRequest(`Invalid input for field/attribute ${field}. Value: ${name}. printable characters except :.Can not start or end with whitespace.`);
+  return name;
+}

@@ -1,7 +1,8 @@
 /**
  * /os-availability-zone: the zones of the enabled services (available) and of zones whose
  * services are all disabled (not available); the brief list hides the `internal` zone of the
- * controller services, the detail (admin) shows each zone's hosts and their services.
+ * controller services, the detail (admin) shows each zone's hosts and their services. Host
+ * aggregates, which put hosts in zones, are registered from here.
  */
 import type { FastifyInstance } from 'fastify';
 import { caller } from '../../api/auth-hook.js';
@@ -9,6 +10,7 @@ import { requireAdmin } from '../catalog/policy.js';
 import { queryOf, rejectUnknown } from '../catalog/query.js';
 import { INTERNAL_ZONE, serviceRecords, type ServiceRecord } from '../catalog/services.js';
 import type { ComputeService } from '../service.js';
+import { aggregateRoutes } from './aggregates.js';
 
 function zonesOf(records: readonly ServiceRecord[]): { available: string[]; unavailable: string[] } {
   const available = new Set(records.filter((s) => !s.disabled).map((s) => s.zone));
@@ -46,4 +48,6 @@ export async function availabilityZoneRoutes(app: FastifyInstance, service: Comp
     for (const zoneName of unavailable) info.push({ zoneName, zoneState: { available: false }, hosts: null as unknown as Record<string, Record<string, unknown>> });
     return { availabilityZoneInfo: info };
   });
+
+  await aggregateRoutes(app, service);
 }
