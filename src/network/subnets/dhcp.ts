@@ -28,9 +28,9 @@ function uuid5(name: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-/** "dhcp<uuid5 of the host>-<network id>", the device_id Neutron's DHCP agent gives its port. */
+/** "dhcp<uuid5 of the short host name>-<network id>", the device_id Neutron's DHCP agent gives its port. */
 export function dhcpDeviceId(networkId: string, host = hostname()): string {
-  return `dhcp${uuid5(host)}-${networkId}`;
+  return `dhcp${uuid5(host.split('.')[0] ?? host)}-${networkId}`;
 }
 
 /** Gives the port an address on the subnet; a full pool leaves it without one, as the agent would. */
