@@ -1,4 +1,5 @@
 /** The compute service's shared state: store, identity, network service, hosts, driver, conductor. */
+import { join } from 'node:path';
 import type { Store } from '../store/store.js';
 import type { IdentityService } from '../identity/service.js';
 import type { NetworkService } from '../network/service.js';
@@ -36,7 +37,10 @@ export class ComputeService {
   async startLifecycle(log: Logger): Promise<void> {
     if (this.lifecycle) return;
     const delay = Number(process.env.KUMO_COMPUTE_BUILD_DELAY_MS ?? 20);
-    this.lifecycle = new Conductor(this.store, this.driver, log, { buildDelayMs: Number.isFinite(delay) && delay >= 0 ? delay : 20 });
+    this.lifecycle = new Conductor(this.store, this.driver, log, {
+      buildDelayMs: Number.isFinite(delay) && delay >= 0 ? delay : 20,
+      imagesDir: join(this.config.home, 'images'),
+    });
     await this.lifecycle.start();
   }
 

@@ -62,6 +62,12 @@ export interface InstanceMetadataRow {
   value: string;
 }
 
+export interface InstanceSystemMetadataRow {
+  instance_uuid: string;
+  key: string;
+  value: string;
+}
+
 export interface InstanceTagRow {
   instance_uuid: string;
   tag: string;
@@ -115,6 +121,7 @@ export interface ServerTables {
   instances: InstanceTable;
   instance_metadata: InstanceMetadataRow;
   instance_tags: InstanceTagRow;
+  instance_system_metadata: InstanceSystemMetadataRow;
   instance_interfaces: InstanceInterfaceRow;
   instance_actions: InstanceActionTable;
   instance_action_events: InstanceActionEventTable;

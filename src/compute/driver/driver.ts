@@ -1,3 +1,5 @@
+import type { Readable } from 'node:stream';
+
 /**
  * The compute driver interface: what the lifecycle asks of a hypervisor host. Every call is
  * idempotent where Nova's is (destroying a missing instance is fine, powering off a stopped one
@@ -92,8 +94,16 @@ export interface ComputeDriver {
   attachInterface(host: string, uuid: string, vif: Vif): Promise<void>;
   /** Unplugs the interface; an interface that is not plugged is not an error. */
   detachInterface(host: string, uuid: string, portId: string): Promise<void>;
-  /** The instance's console log, or its last `lines` lines. */
-  consoleOutput(host: string, uuid: string, lines?: number): Promise<string>;
+  /**
+   * The instance's root disk as image data (a snapshot for createImage, createBackup and
+   * shelve), in the format the instance was booted from; the instance keeps running.
+   */
+  snapshot(host: string, uuid: string): Promise<Readable>;
+  /** Boots the instance from a rescue image with its own disk attached; unrescue undoes it. */
+  rescue(host: string, uuid: string, rescueImageRef: string): Promise<void>;
+  unrescue(host: string, uuid: string): Promise<void>;
+  /** The instance's whole console log. */
+  consoleOutput(host: string, uuid: string): Promise<string>;
   /** The instance as the host sees it, or null when the host has none. */
   instance(host: string, uuid: string): Promise<HostInstance | null>;
   /** Every instance the host runs (the lifecycle converges them with the store at start). */

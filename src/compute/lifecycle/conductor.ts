@@ -11,6 +11,9 @@ import { allocateNetworking, schedule, spawn } from './build.js';
 import { Mutex, type LifecycleContext, type Logger } from './context.js';
 import { deleteStep, passwordStep, powerStep, POWER_STEPS, rebuildStep } from './operations.js';
 import { syncHosts } from './sync.js';
+import { ImageDataStore } from '../../image/data-store.js';
+import { offloadStep, rescueStep, shelveStep, unrescueStep, unshelveStep } from './shelve.js';
+import { snapshotStep } from './image-steps.js';
 
 export interface ConductorOptions {
   /**
@@ -20,6 +23,8 @@ export interface ConductorOptions {
    * that true with an instant driver while BUILD → ACTIVE still takes a few milliseconds.
    */
   readonly buildDelayMs: number;
+  /** Glance's image directory (snapshots are written there). */
+  readonly imagesDir: string;
 }
 
 const RETRY_DELAYS_MS = [50, 200, 1000, 5000];
@@ -36,7 +41,7 @@ export class Conductor {
 
   constructor(readonly store: Store, readonly driver: ComputeDriver, readonly log: Logger, readonly options: ConductorOptions) {
     this.ctx = {
-      store, driver, log, schedulerLock: new Mutex(),
+      store, driver, log, schedulerLock: new Mutex(), images: new ImageDataStore(options.imagesDir),
       takeAdminPass: (uuid) => {
         const pass = this.adminPasses.get(uuid) ?? null;
         this.adminPasses.delete(uuid);
@@ -142,6 +147,13 @@ export class Conductor {
       case TaskState.DELETING: await deleteStep(this.ctx, row); break;
       case TaskState.REBUILDING: await rebuildStep(this.ctx, row); break;
       case TaskState.UPDATING_PASSWORD: await passwordStep(this.ctx, row); break;
+      case TaskState.IMAGE_SNAPSHOT:
+      case TaskState.IMAGE_BACKUP: await snapshotStep(this.ctx, row, task); break;
+      case TaskState.SHELVING: await shelveStep(this.ctx, row); break;
+      case TaskState.SHELVING_OFFLOADING: await offloadStep(this.ctx, row); break;
+      case TaskState.UNSHELVING: await unshelveStep(this.ctx, row); break;
+      case TaskState.RESCUING: await rescueStep(this.ctx, row); break;
+      case TaskState.UNRESCUING: await unrescueStep(this.ctx, row); break;
       default:
         if (!POWER_STEPS[task]) {
           this.log.warn({ server: uuid, task }, 'no lifecycle step for task state');

@@ -1,6 +1,7 @@
 /** What the lifecycle's steps share: the store, the driver, the scheduler's lock, a logger. */
 import type { Store } from '../../store/store.js';
 import type { ComputeDriver } from '../driver/driver.js';
+import type { ImageDataStore } from '../../image/data-store.js';
 
 export interface Logger {
   info(obj: object, msg?: string): void;
@@ -22,6 +23,8 @@ export class Mutex {
 export interface LifecycleContext {
   readonly store: Store;
   readonly driver: ComputeDriver;
+  /** Glance's data store, where snapshots go. */
+  readonly images: ImageDataStore;
   readonly schedulerLock: Mutex;
   readonly log: Logger;
   /**

@@ -12,6 +12,7 @@ import { markPortsActive, releaseInterfaces, vifsOf } from './networking.js';
 import { casUpdate, recordEvent, recordFault } from './records.js';
 import type { LifecycleContext } from './context.js';
 import { instanceSpec } from './spec.js';
+import { deleteImage, getSystemMetadata, setSystemMetadata, SHELVED_KEY, SNAPSHOT_KEY } from './snapshot.js';
 
 interface PowerStep {
   readonly event: string;
@@ -120,6 +121,15 @@ export async function deleteStep(ctx: LifecycleContext, row: InstanceRow): Promi
     await tx.updateTable('instances').set({ deleted: 1 }).where('uuid', '=', row.uuid).execute();
     await releaseInterfaces(tx, row.uuid);
     await tx.deleteFrom('server_group_members').where('server_id', '=', row.uuid).execute();
+    // A shelved server's image goes with it; a snapshot that never ran is abandoned.
+    for (const key of [SHELVED_KEY, SNAPSHOT_KEY]) {
+      const imageId = await getSystemMetadata(tx, row.uuid, key);
+      if (imageId) {
+        const image = await tx.selectFrom('images').select('status').where('id', '=', imageId).executeTakeFirst();
+        if (key === SHELVED_KEY || image?.status === 'queued') await deleteImage(tx, ctx.images, imageId);
+        await setSystemMetadata(tx, row.uuid, key, null);
+      }
+    }
     await recordEvent(tx, row.uuid, 'compute_terminate_instance', row.host, startedAt, { ok: true }, true);
   });
 }

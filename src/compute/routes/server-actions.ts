@@ -20,6 +20,9 @@ import { changeSecurityGroup, groupName } from '../servers/actions/security-grou
 import { generatePassword } from '../servers/create.js';
 import { startAction } from '../lifecycle/records.js';
 import { showDocument } from './servers.js';
+import { createBackup, createImage, imageAnswer, shelve, shelveOffload, unshelve } from '../servers/actions/snapshots.js';
+import { findBootImage } from '../servers/images.js';
+import { setSystemMetadata } from '../lifecycle/snapshot.js';
 
 type IdParams = { Params: { id: string } };
 type Handler = (service: ComputeService, request: FastifyRequest, ctx: AuthContext, id: string, value: unknown) => Promise<unknown>;
@@ -99,6 +102,13 @@ const securityGroup = (add: boolean): Handler => async (service, _request, ctx, 
   return undefined;
 };
 
+/** Nova's tail of a console log: the last `length` pieces of the log split at newlines. */
+function tailLog(log: string, length: number | undefined): string {
+  if (length === undefined || length === 0) return log;
+  const lines = log.split('\n');
+  return length > lines.length ? log : lines.slice(lines.length - length).join('\n');
+}
+
 const consoleOutput: Handler = async (service, _request, ctx, id, value) => {
   let length: number | undefined;
   if (value !== null && value !== undefined) {
@@ -113,10 +123,10 @@ const consoleOutput: Handler = async (service, _request, ctx, id, value) => {
   const row = await loadServer(service.db, ctx, id);
   checkState(row, ACTION_STATES.consoleOutput, 'get_console_output');
   if (!row.host) throw badRequest(`Instance ${row.uuid} has not been scheduled to a host yet.`);
-  const output = await service.driver.consoleOutput(row.host, row.uuid, length).catch(() => {
+  const log = await service.driver.consoleOutput(row.host, row.uuid).catch(() => {
     throw badRequest(`Guest does not have a console available.`);
   });
-  return { output };
+  return { output: tailLog(log, length).replace(/[\x00-\x08\x0b-\x1f]/g, '') };
 };
 
 const changePassword: Handler = async (service, request, ctx, id, value) => {
@@ -127,6 +137,60 @@ const changePassword: Handler = async (service, request, ctx, id, value) => {
   await transition(service, request, ctx, id, {
     name: 'set_admin_password', action: 'changePassword', states: ACTION_STATES.changePassword, task: TaskState.UPDATING_PASSWORD,
   }, { adminPass: pass });
+  return undefined;
+};
+
+/** An action's answer that also sets response headers. */
+class WithHeaders {
+  constructor(readonly body: unknown, readonly headers: Readonly<Record<string, string>>) {}
+}
+
+const imageAction = (make: typeof createImage): Handler => async (service, request, ctx, id, value) => {
+  const answer = imageAnswer(request, await make(service, request, ctx, id, value));
+  return answer.location ? new WithHeaders(answer.body, { location: answer.location }) : answer.body;
+};
+
+const rescue: Handler = async (service, request, ctx, id, value) => {
+  let pass: string | undefined;
+  let image: string | undefined;
+  if (value !== null && value !== undefined) {
+    if (!isObject(value)) throw invalid('rescue', value, `${pyRepr(value)} is not of type 'object', 'null'`);
+    const extra = Object.keys(value).filter((k) => !['adminPass', 'rescue_image_ref'].includes(k));
+    if (extra.length) throw invalid('rescue', value, `Additional properties are not allowed ('${extra[0]}' was unexpected)`);
+    if (value.adminPass !== undefined) {
+      if (typeof value.adminPass !== 'string') throw invalid('adminPass', value.adminPass, `${pyRepr(value.adminPass)} is not of type 'string'`);
+      pass = value.adminPass;
+    }
+    if (value.rescue_image_ref !== undefined) {
+      if (typeof value.rescue_image_ref !== 'string') throw invalid('rescue_image_ref', value.rescue_image_ref, `${pyRepr(value.rescue_image_ref)} is not a 'uuid'`);
+      image = value.rescue_image_ref;
+    }
+  }
+  const adminPass = pass ?? generatePassword();
+  await transition(service, request, ctx, id, { name: 'rescue', action: 'rescue', states: ACTION_STATES.rescue, task: TaskState.RESCUING }, {
+    adminPass,
+    prepare: async (tx, row) => {
+      if (image !== undefined) {
+        const found = await findBootImage(tx, ctx, image);
+        if (!found) throw badRequest(`Image ${image} could not be found.`);
+        await setSystemMetadata(tx, row.uuid, 'rescue_image_ref', found.id);
+      }
+    },
+  });
+  return { adminPass };
+};
+
+const unrescue: Handler = async (service, request, ctx, id, value) => {
+  noBody(value, 'unrescue');
+  await transition(service, request, ctx, id, { name: 'unrescue', action: 'unrescue', states: ACTION_STATES.unrescue, task: TaskState.UNRESCUING });
+  return undefined;
+};
+
+/** forceDelete and restore act on soft-deleted servers, which Kumo never has (reclaim_instance_interval 0). */
+const softDeleted = (name: string): Handler => async (service, _request, ctx, id, value) => {
+  noBody(value, name);
+  const row = await loadServer(service.db, ctx, id);
+  checkState(row, ACTION_STATES.softDeleted, name === 'forceDelete' ? 'forceDelete' : 'restore');
   return undefined;
 };
 
@@ -146,6 +210,15 @@ const ACTIONS: Readonly<Record<string, { handler: Handler; rule: string; reader?
   removeSecurityGroup: { handler: securityGroup(false), rule: 'os_compute_api:os-security-groups:remove' },
   'os-getConsoleOutput': { handler: consoleOutput, rule: 'os_compute_api:os-console-output', reader: false },
   changePassword: { handler: changePassword, rule: 'os_compute_api:os-admin-password' },
+  createImage: { handler: imageAction(createImage), rule: 'os_compute_api:servers:create_image' },
+  createBackup: { handler: imageAction(createBackup), rule: 'os_compute_api:os-create-backup' },
+  shelve: { handler: async (s, r, c, i, v) => { await shelve(s, r, c, i, v); return undefined; }, rule: 'os_compute_api:os-shelve:shelve' },
+  shelveOffload: { handler: async (s, r, c, i, v) => { noBody(v, 'shelveOffload'); await shelveOffload(s, r, c, i); return undefined; }, rule: 'os_compute_api:os-shelve:shelve_offload' },
+  unshelve: { handler: async (s, r, c, i, v) => { await unshelve(s, r, c, i, v); return undefined; }, rule: 'os_compute_api:os-shelve:unshelve' },
+  rescue: { handler: rescue, rule: 'os_compute_api:os-rescue' },
+  unrescue: { handler: unrescue, rule: 'os_compute_api:os-unrescue' },
+  forceDelete: { handler: softDeleted('forceDelete'), rule: 'os_compute_api:os-deferred-delete:force' },
+  restore: { handler: softDeleted('restore'), rule: 'os_compute_api:os-deferred-delete:restore' },
 };
 
 export async function serverActionRoutes(app: FastifyInstance, service: ComputeService): Promise<void> {
@@ -160,7 +233,11 @@ export async function serverActionRoutes(app: FastifyInstance, service: ComputeS
     if (action.reader) requireReader(ctx, action.rule);
     else requireMember(ctx, action.rule);
     const result = await action.handler(service, request, ctx, request.params.id, body[key]);
-    reply.code(key === 'os-getConsoleOutput' ? 200 : 202);
+    reply.code(key === 'os-getConsoleOutput' || key === 'rescue' ? 200 : 202);
+    if (result instanceof WithHeaders) {
+      for (const [name, value] of Object.entries(result.headers)) reply.header(name, value);
+      return result.body === undefined ? reply.send() : result.body;
+    }
     return result === undefined ? reply.send() : result;
   });
 }

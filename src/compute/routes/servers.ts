@@ -20,6 +20,7 @@ import { createView, listEntry, serverLinks, serverView } from '../servers/views
 import { serverMetadataRoutes } from './server-metadata.js';
 import { serverTagRoutes } from './server-tags.js';
 import { instanceActionRoutes } from './instance-actions.js';
+import { serverExtraRoutes } from './server-extras.js';
 import { nowIso } from '../../util/ids.js';
 
 type IdParams = { Params: { id: string } };
@@ -105,4 +106,5 @@ export async function serverRoutes(app: FastifyInstance, service: ComputeService
   await serverMetadataRoutes(app, service);
   await serverTagRoutes(app, service);
   await instanceActionRoutes(app, service);
+  await serverExtraRoutes(app, service);
 }

@@ -6,6 +6,7 @@
 import { isIP } from 'node:net';
 import type { FastifyRequest } from 'fastify';
 import { badRequest } from '../../api/errors.js';
+import { normalizeIp } from '../../network/ipam/ip.js';
 import { atLeast } from '../microversion.js';
 import {
   booleanParam, descriptionString, invalid, isObject, isUuidLike, nameString, onlyKeys, pyRepr, type Body,
@@ -87,7 +88,8 @@ function positiveInteger(value: unknown, field: string): number {
 function ipField(value: unknown, field: string, version: 4 | 6): string | null {
   if (value === undefined) return null;
   if (typeof value !== 'string' || isIP(value) !== version) throw invalid(field, value, `${pyRepr(value)} is not a 'ipv${version}'`);
-  return value;
+  // Nova keeps addresses in canonical form (0000::babe:220.12.22.2 is shown as ::babe:dc0c:1602).
+  return normalizeIp(value) ?? value;
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;

@@ -36,6 +36,13 @@ export const TaskState = {
   REBUILDING: 'rebuilding',
   REBUILD_SPAWNING: 'rebuild_spawning',
   UPDATING_PASSWORD: 'updating_password',
+  IMAGE_SNAPSHOT: 'image_snapshot',
+  IMAGE_BACKUP: 'image_backup',
+  SHELVING: 'shelving',
+  SHELVING_OFFLOADING: 'shelving_offloading',
+  UNSHELVING: 'unshelving',
+  RESCUING: 'rescuing',
+  UNRESCUING: 'unrescuing',
   DELETING: 'deleting',
 } as const;
 export type TaskStateValue = (typeof TaskState)[keyof typeof TaskState];
@@ -124,6 +131,12 @@ export const ACTION_STATES = {
   attachInterface: { vmStates: [VmState.ACTIVE, VmState.PAUSED, VmState.STOPPED], taskStates: NO_TASK },
   detachInterface: { vmStates: [VmState.ACTIVE, VmState.PAUSED, VmState.STOPPED], taskStates: NO_TASK },
   consoleOutput: { vmStates: [VmState.ACTIVE, VmState.STOPPED, VmState.PAUSED, VmState.SUSPENDED, VmState.RESCUED, VmState.ERROR] },
+  shelve: { vmStates: [VmState.ACTIVE, VmState.STOPPED, VmState.PAUSED, VmState.SUSPENDED], taskStates: NO_TASK },
+  shelveOffload: { vmStates: [VmState.SHELVED], taskStates: NO_TASK },
+  unshelve: { vmStates: [VmState.SHELVED, VmState.SHELVED_OFFLOADED], taskStates: NO_TASK },
+  rescue: { vmStates: [VmState.ACTIVE, VmState.STOPPED, VmState.ERROR], taskStates: NO_TASK },
+  unrescue: { vmStates: [VmState.RESCUED], taskStates: NO_TASK },
+  softDeleted: { vmStates: [VmState.SOFT_DELETED] },
 } satisfies Record<string, StateCheck>;
 
 /** The 409 Nova answers when an action meets an instance in the wrong state. */

@@ -1,6 +1,7 @@
 /** PUT /servers/{id} body → the instance columns it changes (name, access IPs, disk config, description from 2.19). */
 import { isIP } from 'node:net';
 import type { FastifyRequest } from 'fastify';
+import { normalizeIp } from '../../network/ipam/ip.js';
 import type { InstanceRow } from '../../store/schema-servers.js';
 import { atLeast } from '../microversion.js';
 import { descriptionString, invalid, nameString, onlyKeys, pyRepr, wrapped } from '../catalog/validate.js';
@@ -17,12 +18,12 @@ export function parseUpdate(request: FastifyRequest, body: unknown): ServerChang
   if (server.accessIPv4 !== undefined) {
     const v = server.accessIPv4;
     if (typeof v !== 'string' || (v !== '' && isIP(v) !== 4)) throw invalid('accessIPv4', v, `${pyRepr(v)} is not a 'ipv4'`);
-    changes.access_ip_v4 = v === '' ? null : v;
+    changes.access_ip_v4 = v === '' ? null : normalizeIp(v) ?? v;
   }
   if (server.accessIPv6 !== undefined) {
     const v = server.accessIPv6;
     if (typeof v !== 'string' || (v !== '' && isIP(v) !== 6)) throw invalid('accessIPv6', v, `${pyRepr(v)} is not a 'ipv6'`);
-    changes.access_ip_v6 = v === '' ? null : v;
+    changes.access_ip_v6 = v === '' ? null : normalizeIp(v) ?? v;
   }
   if (server['OS-DCF:diskConfig'] !== undefined) {
     const v = server['OS-DCF:diskConfig'];

@@ -8,6 +8,7 @@ import * as m0005 from './0005_image.js';
 import * as m0007 from './0007_servers.js';
 import * as m0009 from './0009_compute_catalog.js';
 import * as m0008 from './0008_l3.js';
+import * as m0010 from './0010_server_system_metadata.js';
 import * as m0011 from './0011_compute_aggregates.js';
 
 const migrations: Record<string, Migration> = {
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '0007_servers': m0007,
   '0009_compute_catalog': m0009,
   '0008_l3': m0008,
+  '0010_server_system_metadata': m0010,
   '0011_compute_aggregates': m0011,
 };
 

@@ -3,6 +3,7 @@
  * `calls`), and everything answers at once, so BUILD becomes ACTIVE in milliseconds without
  * root. Failures can be injected per operation to drive the lifecycle's error paths.
  */
+import { Readable } from 'node:stream';
 import {
   InstanceNotFoundOnHost, PowerState,
   type ComputeDriver, type HostInstance, type HostInterface, type InstanceSpec, type PowerStateValue, type RebootType, type Vif,
@@ -10,7 +11,7 @@ import {
 
 export type FakeOperation =
   | 'spawn' | 'destroy' | 'reboot' | 'powerOff' | 'powerOn' | 'pause' | 'unpause' | 'suspend' | 'resume'
-  | 'attachInterface' | 'detachInterface' | 'consoleOutput';
+  | 'attachInterface' | 'detachInterface' | 'consoleOutput' | 'snapshot' | 'rescue' | 'unrescue';
 
 export interface FakeCall {
   readonly op: FakeOperation;
@@ -119,11 +120,29 @@ export class FakeDriver implements ComputeDriver {
     inst.interfaces = inst.interfaces.filter((i) => i.portId !== portId);
   }
 
-  async consoleOutput(host: string, uuid: string, lines?: number): Promise<string> {
+  async snapshot(host: string, uuid: string): Promise<Readable> {
+    this.record('snapshot', host, uuid);
+    const inst = this.get(host, uuid);
+    return Readable.from([Buffer.from(`kumo fake snapshot of ${inst.spec.name} (${uuid}) from image ${inst.spec.imageRef}\n`)]);
+  }
+
+  async rescue(host: string, uuid: string, rescueImageRef: string): Promise<void> {
+    this.record('rescue', host, uuid, rescueImageRef);
+    const inst = this.get(host, uuid);
+    inst.powerState = PowerState.RUNNING;
+    inst.console.push(`[rescue from image ${rescueImageRef}]`, ...bootLog(inst.spec, []));
+  }
+
+  async unrescue(host: string, uuid: string): Promise<void> {
+    this.record('unrescue', host, uuid);
+    const inst = this.get(host, uuid);
+    inst.powerState = PowerState.RUNNING;
+    inst.console.push('[unrescue]', ...bootLog(inst.spec, []));
+  }
+
+  async consoleOutput(host: string, uuid: string): Promise<string> {
     this.record('consoleOutput', host, uuid);
-    const log = this.get(host, uuid).console;
-    const tail = lines === undefined ? log : lines <= 0 ? [] : log.slice(-lines);
-    return tail.map((l) => `${l}\n`).join('');
+    return this.get(host, uuid).console.map((l) => `${l}\n`).join('');
   }
 
   async instance(host: string, uuid: string): Promise<HostInstance | null> {

@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net';
 import type { FastifyRequest } from 'fastify';
+import { normalizeIp } from '../../../network/ipam/ip.js';
 import { badRequest } from '../../../api/errors.js';
 import type { AuthContext } from '../../../policy/context.js';
 import { atLeast } from '../../microversion.js';
@@ -67,7 +68,7 @@ export function parseRebuild(request: FastifyRequest, value: unknown): RebuildCo
     const v = value[field];
     if (v === undefined) continue;
     if (typeof v !== 'string' || (v !== '' && isIP(v) !== version)) throw invalid(field, v, `${pyRepr(v)} is not a 'ipv${version}'`);
-    cmd[field] = v === '' ? null : v;
+    cmd[field] = v === '' ? null : normalizeIp(v) ?? v;
   }
   if (value.description !== undefined) cmd.description = descriptionString(value.description, 'description', 255);
   if (value.key_name !== undefined) cmd.keyName = value.key_name === null ? null : nameString(value.key_name, 'key_name');
