@@ -1,5 +1,6 @@
 /** Runtime configuration: every knob comes from a KUMO_* environment variable with a safe default. */
 import { resolve } from 'node:path';
+import { parseDataplaneChoice, type DataplaneChoice } from '../dataplane/choice.js';
 
 export interface KumoConfig {
   readonly home: string;
@@ -19,6 +20,8 @@ export interface KumoConfig {
   /** scrypt cost parameter N (power of two). */
   readonly passwordHashCost: number;
   readonly provisionDemo: boolean;
+  /** KUMO_DATAPLANE: auto (linux as root, else fake), linux, fake, or off (no agent). */
+  readonly dataplane: DataplaneChoice;
 }
 
 function parseListen(value: string | undefined): { host: string; port: number } {
@@ -56,6 +59,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     logLevel: env.KUMO_LOG_LEVEL || 'info',
     passwordHashCost: positiveInt('KUMO_PASSWORD_HASH_COST', env.KUMO_PASSWORD_HASH_COST, 1 << 15),
     provisionDemo: env.KUMO_PROVISION_DEMO !== '0',
+    dataplane: parseDataplaneChoice(env.KUMO_DATAPLANE),
   };
   return { ...base, ...overrides };
 }

@@ -33,6 +33,9 @@ export const AGENT_OF_ROLE: Readonly<Partial<Record<HostRole, { type: string; bi
   metadata: { type: 'Metadata agent', binary: 'neutron-metadata-agent', topic: 'N/A' },
 };
 
+/** The all-in-one host's underlay address: inside Kumo's fabric namespace only, never on a real NIC. */
+export const DEFAULT_UNDERLAY_IP = '100.64.0.1';
+
 export const AGENT_DOWN_AFTER_MS = 75_000;
 export const HEARTBEAT_INTERVAL_MS = 10_000;
 
@@ -57,7 +60,9 @@ export function localHostSpec(home: string, env: NodeJS.ProcessEnv = process.env
     name: env.KUMO_HOST_NAME || hostname(),
     roles: ALL_ROLES,
     availabilityZone: env.KUMO_AVAILABILITY_ZONE || 'nova',
-    underlayIp: null,
+    // The host's address on Kumo's sandboxed underlay (VXLAN's local address); simulated
+    // hosts of the same home take the next addresses of the same /24.
+    underlayIp: env.KUMO_UNDERLAY_IP || DEFAULT_UNDERLAY_IP,
     hypervisorType: 'fake',
     vcpus: cpus().length,
     memoryMb: Math.floor(totalmem() / 1024 ** 2),

@@ -28,6 +28,8 @@ import { bootstrapIdentity } from '../bootstrap/identity.js';
 import { reconcileCatalog, type ServedService } from '../bootstrap/catalog.js';
 import { writeRcFiles, type RcFiles } from '../bootstrap/rc-files.js';
 import { HostRegistry, localHostSpec, type HostSpec } from '../hosts/registry.js';
+import { Agent } from '../agent/agent.js';
+import { selectDataplane } from '../dataplane/select.js';
 
 export interface Cloud {
   readonly config: KumoConfig;
@@ -45,6 +47,10 @@ export interface Cloud {
   readonly authUrl: string;
   readonly passwords: { readonly admin: string; readonly demo: string };
   readonly rcFiles: RcFiles;
+  /** The local host's data-plane agent (null with KUMO_DATAPLANE=off). */
+  readonly agent: Agent | null;
+  /** Which data plane runs and why, in one line. */
+  readonly dataplane: string;
   stop(): Promise<void>;
 }
 
@@ -107,6 +113,16 @@ export async function startCloud(config: KumoConfig, logger: Logger = createLogg
     const port = typeof address === 'object' && address ? address.port : config.listenPort;
     const url = config.listenPort === 0 ? config.publicUrl.replace(/:0$/, `:${port}`) : config.publicUrl;
     await reconcileCatalog(store, url, config.region, SERVED_SERVICES);
+    // The local host's agent: a full reconcile before start returns; instances and dnsmasq
+    // outlive the process and are adopted, not recreated, by the next start.
+    const dataplane = selectDataplane(config.dataplane, config.home);
+    logger.info({ dataplane: dataplane.reason }, 'data plane');
+    const agent = dataplane.driver && new Agent({
+      store, driver: dataplane.driver, host: localHost.name, logger,
+      dhcp: { domain: network.settings.dnsDomain },
+      instancePortStatus: compute.driver.hypervisorType !== 'fake',
+    });
+    await agent?.start();
     identity.changed();
     const authUrl = `${url}/v3`;
     const rcFiles = writeRcFiles(config.home, authUrl, config.region,
@@ -115,12 +131,13 @@ export async function startCloud(config: KumoConfig, logger: Logger = createLogg
 
     let stopped = false;
     return {
-      config, store, identity, network, image, compute, hosts, localHost, app, url, authUrl, rcFiles,
+      config, store, identity, network, image, compute, hosts, localHost, app, url, authUrl, rcFiles, agent, dataplane: dataplane.reason,
       passwords: { admin: passwords.adminPassword, demo: passwords.demoPassword },
       async stop() {
         if (stopped) return;
         stopped = true;
         stopHeartbeat();
+        await agent?.stop();
         await app.close();
         await store.close();
         logger.flush?.();

@@ -79,7 +79,8 @@ export async function passwordToken(baseUrl: string, user: string, password: str
 export async function startTestCloud(options: TestCloudOptions = {}): Promise<TestCloud> {
   const home = options.home ?? mkdtempSync(join(tmpdir(), 'kumo-test-'));
   const config = loadConfig(
-    { KUMO_HOME: home, KUMO_LISTEN: '127.0.0.1:0', KUMO_PASSWORD_HASH_COST: '1024', KUMO_PROVISION_DEMO: '0' },
+    // No data-plane agent unless a test asks for one (config.dataplane): API tests need no kernel.
+    { KUMO_HOME: home, KUMO_LISTEN: '127.0.0.1:0', KUMO_PASSWORD_HASH_COST: '1024', KUMO_PROVISION_DEMO: '0', KUMO_DATAPLANE: 'off' },
     { databaseUrl: options.databaseUrl ?? null, ...(options.config ?? {}) },
   );
   const cloud = await startCloud(config, pino({ level: process.env.KUMO_TEST_LOG ? 'debug' : 'silent' }), options.overrides);

@@ -72,8 +72,9 @@ function childEnv(home: string, port: number, extra: Readonly<Record<string, str
   for (const [key, value] of Object.entries(process.env)) {
     if (!key.startsWith('KUMO_') && !key.startsWith('OS_')) env[key] = value;
   }
-  // No first-start demo provisioning unless a test asks for it (KUMO_PROVISION_DEMO=1).
-  return { ...env, KUMO_HOME: home, KUMO_LISTEN: `127.0.0.1:${port}`, KUMO_PROVISION_DEMO: '0', ...extra };
+  // No first-start demo provisioning unless a test asks for it (KUMO_PROVISION_DEMO=1), and no
+  // data-plane agent (it would leave kernel objects behind) unless a test asks (KUMO_DATAPLANE).
+  return { ...env, KUMO_HOME: home, KUMO_LISTEN: `127.0.0.1:${port}`, KUMO_PROVISION_DEMO: '0', KUMO_DATAPLANE: 'off', ...extra };
 }
 
 function exited(child: ChildProcess): Promise<void> {

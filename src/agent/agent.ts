@@ -1,0 +1,174 @@
+/**
+ * The per-host agent: a level-triggered reconcile loop. Each pass reads the desired state from
+ * the store, compiles this host's plan, observes the kernel through the driver, applies the
+ * diff, observes again and reports port status. A pass with nothing to change does nothing
+ * (and writes nothing). Wake-ups: a store fingerprint polled every pollMs, a full resync every
+ * resyncMs (which is what repairs drift, e.g. a veth deleted by hand), and a backoff retry after
+ * a failure. One pass at a time; requests during a pass coalesce into one more pass.
+ */
+import type { Logger } from 'pino';
+import { describe, type Action } from '../dataplane/actions.js';
+import { diff } from '../dataplane/diff.js';
+import type { DataplaneDriver } from '../dataplane/driver.js';
+import { homeHash } from '../dataplane/names.js';
+import type { ObserveScope } from '../dataplane/observed.js';
+import type { HostPlan } from '../dataplane/plan.js';
+import type { Store } from '../store/store.js';
+import type { DhcpSettings } from './compile-dhcp.js';
+import { compile, type CompileContext } from './compile.js';
+import { loadModel } from './model.js';
+import { portReports, writePortReports } from './status.js';
+import { fingerprint } from './watch.js';
+
+export interface AgentOptions {
+  readonly store: Store;
+  readonly driver: DataplaneDriver;
+  readonly host: string;
+  readonly logger?: Logger;
+  readonly pollMs?: number;
+  readonly resyncMs?: number;
+  readonly underlayPrefixLen?: number;
+  readonly physicalMtu?: number;
+  readonly dhcp?: Partial<DhcpSettings>;
+  /** Report instance ports' status (off while Nova's fake compute driver reports them itself). */
+  readonly instancePortStatus?: boolean;
+}
+
+export interface PassResult {
+  readonly actions: readonly Action[];
+  readonly reported: number;
+}
+
+export const UNDERLAY_PREFIX_LEN = 24;
+
+export function scopeOf(plan: HostPlan): ObserveScope {
+  return {
+    host: plan.host, hostNs: plan.hostNs, fabricNs: plan.fabric.ns,
+    vxlanDevices: plan.bridges.flatMap((b) => (b.uplink?.kind === 'vxlan' ? [b.uplink.device] : [])),
+    dhcp: plan.dhcp.map((d) => ({ networkId: d.networkId, ns: d.ns, dir: d.dir })),
+  };
+}
+
+export class Agent {
+  readonly context: CompileContext;
+  private timers: NodeJS.Timeout[] = [];
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = true;
+  private lastFingerprint = '';
+  private failures = 0;
+  private retry: NodeJS.Timeout | null = null;
+  /** The last pass's outcome, for tests and diagnostics. */
+  lastError: Error | null = null;
+  passes = 0;
+
+  constructor(private readonly options: AgentOptions) {
+    this.context = {
+      host: options.host, home: options.driver.home, homeHash: homeHash(options.driver.home),
+      underlayPrefixLen: options.underlayPrefixLen ?? UNDERLAY_PREFIX_LEN, physicalMtu: options.physicalMtu ?? 1500,
+      dhcp: { domain: options.dhcp?.domain ?? 'openstacklocal', leaseSeconds: options.dhcp?.leaseSeconds ?? 86400 },
+    };
+  }
+
+  get driver(): DataplaneDriver {
+    return this.options.driver;
+  }
+
+  /** One reconcile pass: load, compile, observe, diff, apply, observe, report. */
+  async pass(): Promise<PassResult> {
+    const db = this.options.store.db;
+    const model = await loadModel(db);
+    const plan = compile(model, this.context);
+    const scope = scopeOf(plan);
+    let observed = await this.driver.observe(scope);
+    const actions = diff(plan, observed);
+    let applyError: Error | null = null;
+    if (actions.length > 0) {
+      for (const a of actions) this.options.logger?.debug({ host: this.options.host }, describe(a));
+      try {
+        await this.driver.apply(actions);
+      } catch (err) {
+        applyError = err as Error;
+      }
+      observed = await this.driver.observe(scope);
+    }
+    const reports = portReports(plan, observed, model, this.options.instancePortStatus ?? false);
+    await writePortReports(db, reports);
+    this.passes++;
+    if (applyError) throw applyError;
+    return { actions, reported: reports.length };
+  }
+
+  /** Starts with a full pass (awaited, so the data plane matches the store when start returns). */
+  async start(): Promise<void> {
+    this.stopped = false;
+    this.kick();
+    await this.idle();
+    const poll = setInterval(() => {
+      fingerprint(this.options.store.db).then((fp) => {
+        if (fp !== this.lastFingerprint) {
+          this.lastFingerprint = fp;
+          this.kick();
+        }
+      }, () => undefined);
+    }, this.options.pollMs ?? 300);
+    const resync = setInterval(() => this.kick(), this.options.resyncMs ?? 5000);
+    poll.unref();
+    resync.unref();
+    this.timers = [poll, resync];
+  }
+
+  /** Asks for a pass soon; passes never overlap. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.loop().finally(() => {
+      this.running = null;
+    });
+  }
+
+  /** Resolves when no pass is running or queued. */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private async loop(): Promise<void> {
+    do {
+      this.again = false;
+      try {
+        const result = await this.pass();
+        this.lastError = null;
+        this.failures = 0;
+        if (result.actions.length > 0) this.options.logger?.info({ host: this.options.host, actions: result.actions.length, reported: result.reported }, 'data plane converged');
+      } catch (err) {
+        this.lastError = err as Error;
+        this.failures++;
+        this.options.logger?.warn({ host: this.options.host, err: (err as Error).message }, 'data plane pass failed; retrying');
+        this.scheduleRetry();
+      }
+    } while (this.again && !this.stopped);
+  }
+
+  private scheduleRetry(): void {
+    if (this.retry || this.stopped) return;
+    const delay = Math.min(250 * 2 ** Math.min(this.failures, 5), this.options.resyncMs ?? 5000);
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      this.kick();
+    }, delay);
+    this.retry.unref();
+  }
+
+  /** Stops the loop; what it made keeps running (dnsmasq, namespaces) for the next start to adopt. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = null;
+    await this.idle();
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * What the agent reports back, from what it observed (never from what it meant to do): a DHCP
+ * port wired into its bridge and namespace with dnsmasq running is ACTIVE and bound to this
+ * host with the bridge VIF type; an instance port is ACTIVE once its tap is in its bridge and up.
+ * Only rows whose observed fields differ are written, so a steady cloud sees no writes.
+ */
+import type { ObservedHost } from '../dataplane/observed.js';
+import type { HostPlan } from '../dataplane/plan.js';
+import type { Db } from '../store/store.js';
+import { nowIso } from '../util/ids.js';
+import type { Model } from './model.js';
+
+export interface PortReport {
+  readonly portId: string;
+  readonly status: 'ACTIVE' | 'DOWN';
+  readonly hostId: string;
+  readonly vifType: string;
+}
+
+export const VIF_TYPE = 'bridge';
+
+function wiredTap(obs: ObservedHost, ns: string, tap: string, bridge: string): boolean {
+  const link = obs.links.get(ns)?.get(tap);
+  return link !== undefined && link.master === bridge && link.up;
+}
+
+/** The reports whose values differ from the model's: what must be written. Pure. */
+export function portReports(plan: HostPlan, obs: ObservedHost, model: Model, instancePorts: boolean): PortReport[] {
+  const ports = new Map(model.ports.map((p) => [p.id, p]));
+  const out: PortReport[] = [];
+  const push = (r: PortReport) => {
+    const p = ports.get(r.portId);
+    if (p && (p.status !== r.status || p.hostId !== r.hostId || p.vifType !== r.vifType)) out.push(r);
+  };
+  for (const d of plan.dhcp) {
+    const dev = obs.links.get(d.ns)?.get(d.device);
+    const addressed = dev !== undefined && dev.up && d.addresses.every((a) => dev.addresses.includes(a));
+    const serving = obs.dhcp.get(d.networkId)?.pid != null;
+    const active = wiredTap(obs, plan.hostNs, d.tap, d.bridge) && addressed && serving;
+    push({ portId: d.portId, status: active ? 'ACTIVE' : 'DOWN', hostId: plan.host, vifType: VIF_TYPE });
+  }
+  if (instancePorts) {
+    for (const t of plan.taps) {
+      const p = ports.get(t.portId);
+      if (!p) continue;
+      const active = t.up && wiredTap(obs, plan.hostNs, t.tap, t.bridge);
+      push({ portId: t.portId, status: active ? 'ACTIVE' : 'DOWN', hostId: plan.host, vifType: active ? VIF_TYPE : p.vifType });
+    }
+  }
+  return out;
+}
+
+export async function writePortReports(db: Db, reports: readonly PortReport[]): Promise<void> {
+  if (reports.length === 0) return;
+  await db.transaction().execute(async (tx) => {
+    for (const r of reports) {
+      const row = await tx.selectFrom('ports').select(['revision_number', 'binding_vif_details']).where('id', '=', r.portId).executeTakeFirst();
+      if (!row) continue;
+      await tx.updateTable('ports').set({
+        status: r.status, binding_host_id: r.hostId, binding_vif_type: r.vifType,
+        // No firewall on the bridge yet (security groups come with the L3/firewall work).
+        binding_vif_details: r.vifType === VIF_TYPE ? JSON.stringify({ port_filter: false, connectivity: 'l2' }) : row.binding_vif_details,
+        revision_number: Number(row.revision_number) + 1, updated_at: nowIso(),
+      }).where('id', '=', r.portId).execute();
+    }
+  });
+}

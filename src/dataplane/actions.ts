@@ -1,0 +1,67 @@
+/**
+ * The steps a driver applies, as data: diff.ts emits them in a safe order, a driver runs them
+ * in that order (the Linux one batches consecutive steps of one namespace into one `ip -batch`),
+ * the fake one records them. Every step names its namespace; none touches the root namespace.
+ */
+import type { DhcpFiles } from './plan.js';
+import type { NamespaceKind } from './record.js';
+
+export interface VethEnd {
+  readonly ns: string;
+  readonly name: string;
+  readonly mac?: string;
+  readonly mtu: number;
+  readonly master?: string;
+}
+
+export type Action =
+  /** Record, create, bring lo up, and quieten IPv6 where Kumo wants no link-local chatter. */
+  | { readonly op: 'netns.add'; readonly ns: string; readonly host: string | null; readonly kind: NamespaceKind }
+  /** Stop the recorded processes inside, delete, forget. */
+  | { readonly op: 'netns.delete'; readonly ns: string }
+  | { readonly op: 'link.add.bridge'; readonly ns: string; readonly name: string; readonly mtu: number }
+  | { readonly op: 'link.add.vxlan'; readonly ns: string; readonly name: string; readonly vni: number; readonly local: string; readonly dev: string; readonly mtu: number; readonly master: string }
+  /** A veth pair; both ends come up (and join their masters). */
+  | { readonly op: 'link.add.veth'; readonly a: VethEnd; readonly b: VethEnd }
+  /** master null takes the link out of its bridge. */
+  | { readonly op: 'link.set'; readonly ns: string; readonly name: string; readonly master?: string | null; readonly mtu?: number; readonly mac?: string; readonly up?: boolean }
+  | { readonly op: 'link.delete'; readonly ns: string; readonly name: string }
+  | { readonly op: 'addr.add'; readonly ns: string; readonly dev: string; readonly cidr: string }
+  | { readonly op: 'addr.delete'; readonly ns: string; readonly dev: string; readonly cidr: string }
+  | { readonly op: 'fdb.add'; readonly ns: string; readonly dev: string; readonly mac: string; readonly dst: string }
+  | { readonly op: 'fdb.delete'; readonly ns: string; readonly dev: string; readonly mac: string; readonly dst: string }
+  | { readonly op: 'neigh.add'; readonly ns: string; readonly dev: string; readonly ip: string; readonly mac: string }
+  | { readonly op: 'neigh.delete'; readonly ns: string; readonly dev: string; readonly ip: string }
+  | { readonly op: 'dhcp.files'; readonly networkId: string; readonly dir: string; readonly files: DhcpFiles }
+  /** dhcp_release inside the namespace: the client's lease goes at once, not at expiry. */
+  | { readonly op: 'dhcp.release'; readonly networkId: string; readonly ns: string; readonly dev: string; readonly ip: string; readonly mac: string; readonly clientId: string }
+  | { readonly op: 'dhcp.start'; readonly networkId: string; readonly ns: string; readonly dir: string; readonly argv: readonly string[] }
+  /** SIGHUP: dnsmasq re-reads host, opts and addn_hosts. */
+  | { readonly op: 'dhcp.reload'; readonly networkId: string; readonly dir: string; readonly pid: number }
+  | { readonly op: 'dhcp.stop'; readonly networkId: string; readonly dir: string; readonly pid: number };
+
+export type ActionOp = Action['op'];
+
+/** One line per action, for logs and the fake driver's record. */
+export function describe(a: Action): string {
+  switch (a.op) {
+    case 'netns.add': return `netns add ${a.ns} (${a.kind})`;
+    case 'netns.delete': return `netns delete ${a.ns}`;
+    case 'link.add.bridge': return `[${a.ns}] bridge ${a.name} mtu ${a.mtu}`;
+    case 'link.add.vxlan': return `[${a.ns}] vxlan ${a.name} id ${a.vni} local ${a.local} dev ${a.dev} mtu ${a.mtu} master ${a.master}`;
+    case 'link.add.veth': return `veth [${a.a.ns}] ${a.a.name} <-> [${a.b.ns}] ${a.b.name} mtu ${a.a.mtu}`;
+    case 'link.set': return `[${a.ns}] set ${a.name}${a.master !== undefined ? ` master ${a.master ?? 'none'}` : ''}${a.mtu !== undefined ? ` mtu ${a.mtu}` : ''}${a.mac ? ` address ${a.mac}` : ''}${a.up !== undefined ? (a.up ? ' up' : ' down') : ''}`;
+    case 'link.delete': return `[${a.ns}] delete ${a.name}`;
+    case 'addr.add': return `[${a.ns}] addr add ${a.cidr} dev ${a.dev}`;
+    case 'addr.delete': return `[${a.ns}] addr del ${a.cidr} dev ${a.dev}`;
+    case 'fdb.add': return `[${a.ns}] fdb add ${a.mac} dev ${a.dev} dst ${a.dst}`;
+    case 'fdb.delete': return `[${a.ns}] fdb del ${a.mac} dev ${a.dev} dst ${a.dst}`;
+    case 'neigh.add': return `[${a.ns}] neigh ${a.ip} lladdr ${a.mac} dev ${a.dev}`;
+    case 'neigh.delete': return `[${a.ns}] neigh del ${a.ip} dev ${a.dev}`;
+    case 'dhcp.files': return `dhcp files ${a.networkId}`;
+    case 'dhcp.release': return `dhcp release ${a.ip} ${a.mac} (${a.networkId})`;
+    case 'dhcp.start': return `dhcp start ${a.networkId} in ${a.ns}`;
+    case 'dhcp.reload': return `dhcp reload ${a.networkId} (pid ${a.pid})`;
+    case 'dhcp.stop': return `dhcp stop ${a.networkId} (pid ${a.pid})`;
+  }
+}

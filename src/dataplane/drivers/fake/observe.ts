@@ -1,0 +1,52 @@
+/** Reads the in-memory kernel into the same ObservedHost shape the Linux driver produces. */
+import { join } from 'node:path';
+import type { ObservedDhcp, ObservedHost, ObservedLink, ObserveScope } from '../../observed.js';
+import type { FakeKernel, FakeLink } from './driver.js';
+
+function toObserved(l: FakeLink): ObservedLink {
+  return {
+    name: l.name, kind: l.kind, master: l.master, mtu: l.mtu, mac: l.mac, up: l.up, addresses: [...l.addresses].filter((a) => !a.startsWith('127.')),
+    ...(l.vxlan ? { vxlan: { ...l.vxlan } } : {}),
+  };
+}
+
+export function observe(kernel: FakeKernel, scope: ObserveScope): ObservedHost {
+  const namespaces = new Set<string>();
+  const recorded = new Set<string>();
+  for (const [name, n] of kernel.namespaces) {
+    if (n.host === scope.host || n.kind === 'fabric') namespaces.add(name);
+    if (n.host === scope.host && (n.kind === 'dhcp' || n.kind === 'host')) recorded.add(name);
+  }
+  const dirOf = new Map(scope.dhcp.map((d) => [d.networkId, d.dir]));
+  const networks = new Set(scope.dhcp.map((d) => d.networkId));
+  for (const ns of recorded) if (ns.startsWith('qdhcp-')) networks.add(ns.slice('qdhcp-'.length));
+
+  const links = new Map<string, Map<string, ObservedLink>>();
+  const wanted = new Set([scope.hostNs, scope.fabricNs, ...[...networks].map((id) => `qdhcp-${id}`)]);
+  for (const name of wanted) {
+    const n = kernel.namespaces.get(name);
+    if (n && namespaces.has(name)) links.set(name, new Map([...n.links].map(([k, l]) => [k, toObserved(l)])));
+  }
+  const hostNs = kernel.namespaces.get(scope.hostNs);
+  const fdb = new Map<string, { mac: string; dst: string }[]>();
+  const neighbours = new Map<string, { ip: string; mac: string }[]>();
+  for (const dev of scope.vxlanDevices) {
+    if (hostNs?.links.get(dev)?.kind !== 'vxlan') continue;
+    fdb.set(dev, [...(hostNs.fdb.get(dev) ?? [])]);
+    neighbours.set(dev, [...(hostNs.neighbours.get(dev) ?? [])]);
+  }
+  const dhcp = new Map<string, ObservedDhcp>();
+  for (const networkId of networks) {
+    const d = kernel.dnsmasq.get(networkId);
+    const files = kernel.files.get(networkId);
+    dhcp.set(networkId, {
+      networkId,
+      dir: dirOf.get(networkId) ?? join('/fake', 'dhcp', networkId),
+      pid: d?.pid ?? null,
+      argv: d ? [...d.argv] : null,
+      files: { host: files?.host ?? null, opts: files?.opts ?? null, addn_hosts: files?.addn_hosts ?? null },
+      leases: (kernel.leases.get(networkId) ?? []).map((l) => ({ expiry: 0, mac: l.mac, ip: l.ip, hostname: '*', clientId: l.clientId })),
+    });
+  }
+  return { namespaces, recorded, links, fdb, neighbours, dhcp };
+}

@@ -1,0 +1,23 @@
+/** `kumo down` on the in-memory kernel: the home's (or one host's) namespaces and dnsmasq go. */
+import type { TeardownReport } from '../../driver.js';
+import { apply } from './apply.js';
+import type { FakeKernel } from './driver.js';
+
+export function teardown(kernel: FakeKernel, host?: string): TeardownReport {
+  const processes: number[] = [];
+  const namespaces: string[] = [];
+  const chosen = [...kernel.namespaces].filter(([, n]) => host === undefined || n.host === host).map(([name]) => name);
+  for (const [networkId, d] of kernel.dnsmasq) {
+    if (chosen.includes(d.ns)) {
+      processes.push(d.pid);
+      kernel.dnsmasq.delete(networkId);
+    }
+  }
+  // Namespaces holding links that others' veths point into go last, as the Linux driver does.
+  const rank = (name: string) => (kernel.namespaces.get(name)?.kind === 'fabric' ? 2 : kernel.namespaces.get(name)?.kind === 'host' ? 1 : 0);
+  for (const name of chosen.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))) {
+    apply(kernel, { op: 'netns.delete', ns: name });
+    namespaces.push(name);
+  }
+  return { namespaces, processes };
+}

@@ -1,0 +1,132 @@
+/**
+ * Applies actions to the kernel in the order given. Link, address and neighbour steps become
+ * `ip -n NS -batch -` lines and FDB steps `bridge -n NS -batch -` lines; consecutive lines for
+ * one namespace and tool go in one process (hundreds of changes cost one fork). Namespace and
+ * dnsmasq steps run on their own, after the pending batch.
+ */
+import type { Action } from '../../actions.js';
+import { addNamespace, bridgeBatch, deleteNamespace, execIn, ipBatch, line, namespacePids } from '../../linux/ip.js';
+import { stopVerified } from '../../linux/proc.js';
+import type { DataplaneRecord } from '../../record.js';
+import { releaseLease, reloadDnsmasq, startDnsmasq, stopDnsmasq, writeFiles } from './dhcp.js';
+
+interface Command {
+  readonly tool: 'ip' | 'bridge';
+  readonly ns: string;
+  readonly line: string;
+}
+
+/** The batch lines of an action, or null for a step that runs on its own. */
+function commands(a: Action): Command[] | null {
+  const ip = (ns: string, ...tokens: (string | number)[]): Command => ({ tool: 'ip', ns, line: line(...tokens) });
+  switch (a.op) {
+    case 'link.add.bridge':
+      return [ip(a.ns, 'link', 'add', a.name, 'mtu', a.mtu, 'type', 'bridge'), ip(a.ns, 'link', 'set', a.name, 'up')];
+    case 'link.add.vxlan':
+      return [
+        ip(a.ns, 'link', 'add', a.name, 'mtu', a.mtu, 'type', 'vxlan', 'id', a.vni, 'local', a.local, 'dev', a.dev, 'dstport', 4789, 'nolearning', 'proxy'),
+        ip(a.ns, 'link', 'set', a.name, 'master', a.master, 'up'),
+      ];
+    case 'link.add.veth': {
+      const mac = (m?: string) => (m ? ['address', m] : []);
+      const out = [ip(a.a.ns, 'link', 'add', a.a.name, 'mtu', a.a.mtu, ...mac(a.a.mac), 'type', 'veth',
+        'peer', 'name', a.b.name, 'mtu', a.b.mtu, ...mac(a.b.mac), 'netns', a.b.ns)];
+      out.push(ip(a.a.ns, 'link', 'set', a.a.name, ...(a.a.master ? ['master', a.a.master] : []), 'up'));
+      out.push(ip(a.b.ns, 'link', 'set', a.b.name, ...(a.b.master ? ['master', a.b.master] : []), 'up'));
+      return out;
+    }
+    case 'link.set': {
+      const tokens: (string | number)[] = [];
+      if (a.master === null) tokens.push('nomaster');
+      else if (a.master !== undefined) tokens.push('master', a.master);
+      if (a.mtu !== undefined) tokens.push('mtu', a.mtu);
+      if (a.mac !== undefined) tokens.push('address', a.mac);
+      if (a.up !== undefined) tokens.push(a.up ? 'up' : 'down');
+      return [ip(a.ns, 'link', 'set', a.name, ...tokens)];
+    }
+    case 'link.delete': return [ip(a.ns, 'link', 'delete', a.name)];
+    case 'addr.add': return [ip(a.ns, 'addr', 'add', a.cidr, 'dev', a.dev)];
+    case 'addr.delete': return [ip(a.ns, 'addr', 'del', a.cidr, 'dev', a.dev)];
+    case 'neigh.add': return [ip(a.ns, 'neigh', 'replace', a.ip, 'lladdr', a.mac, 'dev', a.dev, 'nud', 'permanent')];
+    case 'neigh.delete': return [ip(a.ns, 'neigh', 'del', a.ip, 'dev', a.dev)];
+    case 'fdb.add': return [{ tool: 'bridge', ns: a.ns, line: line('fdb', 'append', a.mac, 'dev', a.dev, 'dst', a.dst, 'self', 'permanent') }];
+    case 'fdb.delete': return [{ tool: 'bridge', ns: a.ns, line: line('fdb', 'del', a.mac, 'dev', a.dev, 'dst', a.dst, 'self') }];
+    default: return null;
+  }
+}
+
+async function addNs(record: DataplaneRecord, a: Extract<Action, { op: 'netns.add' }>): Promise<void> {
+  // Noted first: a crash right after the create still leaves the namespace on record.
+  record.noteNamespace(a.ns, a.host, a.kind);
+  await addNamespace(a.ns);
+  await ipBatch(a.ns, [line('link', 'set', 'lo', 'up')]);
+  if (a.kind === 'host' || a.kind === 'fabric') {
+    // Bridges and VXLAN devices would otherwise get IPv6 link-local addresses and chatter.
+    await execIn(a.ns, ['sysctl', '-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']).catch(() => undefined);
+  }
+}
+
+/** Stops the namespace's recorded processes, then any other process inside it, then deletes it. */
+export async function deleteNs(record: DataplaneRecord, ns: string): Promise<number[]> {
+  const stopped: number[] = [];
+  for (const p of record.processes().filter((r) => r.namespace === ns)) {
+    await stopVerified(p);
+    record.forgetProcess(p.pid);
+    stopped.push(p.pid);
+  }
+  try {
+    for (const pid of await namespacePids(ns)) {
+      // Inside a namespace Kumo made and is about to delete: it would pin the namespace alive.
+      await stopVerified({ pid, startTime: null, marker: '' });
+      stopped.push(pid);
+    }
+    await deleteNamespace(ns);
+  } catch (err) {
+    // Already gone (deleted by hand): nothing left to remove.
+    if (!/No such file|does not exist|Invalid argument/i.test(String((err as Error).message))) throw err;
+  }
+  record.forgetNamespace(ns);
+  return stopped;
+}
+
+async function single(record: DataplaneRecord, a: Action): Promise<void> {
+  switch (a.op) {
+    case 'netns.add': return addNs(record, a);
+    case 'netns.delete': await deleteNs(record, a.ns); return;
+    case 'dhcp.files': return writeFiles(a.dir, a.files);
+    case 'dhcp.start': await startDnsmasq(record, a.networkId, a.ns, a.dir, a.argv); return;
+    case 'dhcp.reload': return reloadDnsmasq(a.dir, a.pid);
+    case 'dhcp.stop': return stopDnsmasq(record, a.dir, a.pid);
+    case 'dhcp.release': return releaseLease(a.ns, a.dev, a.ip, a.mac, a.clientId);
+    default: throw new Error(`not a single step: ${a.op}`);
+  }
+}
+
+export async function apply(record: DataplaneRecord, actions: readonly Action[]): Promise<void> {
+  let pending: Command[] = [];
+  const flush = async () => {
+    while (pending.length > 0) {
+      const first = pending[0] as Command;
+      let n = 1;
+      while (n < pending.length && pending[n]?.tool === first.tool && pending[n]?.ns === first.ns) n++;
+      const lines = pending.slice(0, n).map((c) => c.line);
+      pending = pending.slice(n);
+      if (first.tool === 'ip') await ipBatch(first.ns, lines);
+      else await bridgeBatch(first.ns, lines);
+    }
+  };
+  try {
+    for (const a of actions) {
+      const cmds = commands(a);
+      if (cmds) {
+        pending.push(...cmds);
+        continue;
+      }
+      await flush();
+      await single(record, a);
+    }
+    await flush();
+  } finally {
+    pending = [];
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * Reads one host's data plane from the kernel: the recorded namespaces that exist, their links
+ * (`ip -j -d addr`), the VXLAN FDB (`bridge -j fdb`) and permanent neighbours, and each
+ * network's dnsmasq (pid file verified against /proc, its files, its leases).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { dhcpNamespace } from '../../names.js';
+import { listNamespaces, showFdb, showLinks, showNeighbours, type IpLinkJson } from '../../linux/ip.js';
+import { isSameProcess, processArgv } from '../../linux/proc.js';
+import { parseLeases, type ObservedDhcp, type ObservedHost, type ObservedLink, type ObserveScope } from '../../observed.js';
+import type { DataplaneRecord } from '../../record.js';
+
+export function toObservedLink(l: IpLinkJson): ObservedLink {
+  const info = l.linkinfo?.info_data;
+  const kind = l.linkinfo?.info_kind ?? null;
+  return {
+    name: l.ifname,
+    kind,
+    master: l.master ?? null,
+    mtu: l.mtu,
+    mac: l.address?.toLowerCase() ?? null,
+    up: l.flags.includes('UP'),
+    addresses: (l.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`),
+    ...(kind === 'vxlan' && info ? {
+      vxlan: { id: info.id ?? -1, local: info.local ?? null, dev: info.link ?? null, port: info.port ?? 0, learning: info.learning ?? true, proxy: info.proxy ?? false },
+    } : {}),
+  };
+}
+
+function readOrNull(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** dnsmasq of one network: running only if its pid file names a live process started with that pid file. */
+export function observeDhcp(networkId: string, dir: string): ObservedDhcp {
+  const pidFile = join(dir, 'pid');
+  const pidText = readOrNull(pidFile)?.trim() ?? '';
+  const pid = /^\d+$/.test(pidText) ? Number(pidText) : null;
+  const alive = pid !== null && isSameProcess({ pid, startTime: null, marker: `--pid-file=${pidFile}` });
+  return {
+    networkId,
+    dir,
+    pid: alive ? pid : null,
+    argv: alive && pid !== null ? processArgv(pid) : null,
+    files: { host: readOrNull(join(dir, 'host')), opts: readOrNull(join(dir, 'opts')), addn_hosts: readOrNull(join(dir, 'addn_hosts')) },
+    leases: parseLeases(readOrNull(join(dir, 'leases'))),
+  };
+}
+
+export async function observe(home: string, record: DataplaneRecord, scope: ObserveScope): Promise<ObservedHost> {
+  const existing = await listNamespaces();
+  const entries = record.namespaces();
+  const recorded = new Set(entries.filter((r) => r.host === scope.host && (r.kind === 'dhcp' || r.kind === 'host')).map((r) => r.name));
+  const ours = new Set(entries.filter((r) => r.host === scope.host || r.kind === 'fabric').map((r) => r.name));
+  const namespaces = new Set([...existing].filter((n) => ours.has(n)));
+
+  const dhcpScope = new Map(scope.dhcp.map((d) => [d.networkId, d]));
+  for (const ns of recorded) {
+    if (!ns.startsWith('qdhcp-')) continue;
+    const networkId = ns.slice('qdhcp-'.length);
+    if (!dhcpScope.has(networkId)) dhcpScope.set(networkId, { networkId, ns: dhcpNamespace(networkId), dir: join(home, 'dhcp', networkId) });
+  }
+
+  const wanted = [scope.hostNs, scope.fabricNs, ...[...dhcpScope.values()].map((d) => d.ns)].filter((n) => namespaces.has(n));
+  const links = new Map<string, Map<string, ObservedLink>>();
+  await Promise.all(wanted.map(async (ns) => {
+    const list = await showLinks(ns);
+    links.set(ns, new Map(list.map((l) => [l.ifname, toObservedLink(l)])));
+  }));
+
+  const fdb = new Map<string, { mac: string; dst: string }[]>();
+  const neighbours = new Map<string, { ip: string; mac: string }[]>();
+  const hostLinks = links.get(scope.hostNs);
+  const vxlans = scope.vxlanDevices.filter((d) => hostLinks?.get(d)?.kind === 'vxlan');
+  if (vxlans.length > 0) {
+    await Promise.all(vxlans.map(async (dev) => {
+      const entries = await showFdb(scope.hostNs, dev);
+      fdb.set(dev, entries.filter((e) => e.dst !== undefined).map((e) => ({ mac: e.mac.toLowerCase(), dst: e.dst as string })));
+    }));
+    for (const n of await showNeighbours(scope.hostNs)) {
+      if (!vxlans.includes(n.dev) || !n.lladdr || !(n.state ?? []).includes('PERMANENT')) continue;
+      neighbours.set(n.dev, [...(neighbours.get(n.dev) ?? []), { ip: n.dst, mac: n.lladdr.toLowerCase() }]);
+    }
+  }
+
+  const dhcp = new Map<string, ObservedDhcp>();
+  for (const d of dhcpScope.values()) dhcp.set(d.networkId, observeDhcp(d.networkId, d.dir));
+  return { namespaces, recorded, links, fdb, neighbours, dhcp };
+}

@@ -1,0 +1,63 @@
+/**
+ * `kumo down` for the Linux driver: every recorded process (verified by start time and pid
+ * file), every dnsmasq whose pid file is in this home (in case a crash came between its start
+ * and its record), then every recorded namespace, the shared fabric last. Nothing unrecorded
+ * and nothing outside this KUMO_HOME is touched.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { listNamespaces } from '../../linux/ip.js';
+import { stopVerified } from '../../linux/proc.js';
+import type { DataplaneRecord, RecordedNamespace } from '../../record.js';
+import type { TeardownReport } from '../../driver.js';
+import { deleteNs } from './apply.js';
+
+const ORDER: Record<RecordedNamespace['kind'], number> = { instance: 0, test: 0, dhcp: 1, router: 1, host: 2, fabric: 3 };
+
+async function orphanDnsmasq(home: string): Promise<number[]> {
+  const stopped: number[] = [];
+  let dirs: string[] = [];
+  try {
+    dirs = readdirSync(join(home, 'dhcp'));
+  } catch {
+    return stopped;
+  }
+  for (const d of dirs) {
+    const pidFile = join(home, 'dhcp', d, 'pid');
+    let pid: number;
+    try {
+      pid = Number(readFileSync(pidFile, 'utf8').trim());
+    } catch {
+      continue;
+    }
+    if (!Number.isInteger(pid) || pid <= 0) continue;
+    await stopVerified({ pid, startTime: null, marker: `--pid-file=${pidFile}` });
+    stopped.push(pid);
+  }
+  return stopped;
+}
+
+export async function teardown(home: string, record: DataplaneRecord, host?: string): Promise<TeardownReport> {
+  const all = record.namespaces();
+  const chosen = all.filter((n) => host === undefined || n.host === host);
+  const names = new Set(chosen.map((n) => n.name));
+  const processes: number[] = [];
+  for (const p of record.processes()) {
+    if (host !== undefined && !names.has(p.namespace)) continue;
+    await stopVerified(p);
+    record.forgetProcess(p.pid);
+    processes.push(p.pid);
+  }
+  if (host === undefined) processes.push(...(await orphanDnsmasq(home)));
+  const existing = await listNamespaces();
+  const removed: string[] = [];
+  for (const n of [...chosen].sort((a, b) => ORDER[a.kind] - ORDER[b.kind] || a.name.localeCompare(b.name))) {
+    if (!existing.has(n.name)) {
+      record.forgetNamespace(n.name);
+      continue;
+    }
+    processes.push(...(await deleteNs(record, n.name)));
+    removed.push(n.name);
+  }
+  return { namespaces: removed, processes };
+}

@@ -1,0 +1,75 @@
+/**
+ * What a driver saw on a host, normalised so diff.ts can compare it with a HostPlan without
+ * knowing which driver looked: links per namespace, VXLAN FDB and neighbours, dnsmasq state.
+ */
+
+export interface ObservedLink {
+  readonly name: string;
+  /** bridge, veth, vxlan, ... (null for loopback and kinds without linkinfo). */
+  readonly kind: string | null;
+  readonly master: string | null;
+  readonly mtu: number;
+  readonly mac: string | null;
+  /** Administratively up (the UP flag). */
+  readonly up: boolean;
+  /** IPv4 addresses in CIDR notation (IPv6 link-local noise is left out). */
+  readonly addresses: readonly string[];
+  readonly vxlan?: { readonly id: number; readonly local: string | null; readonly dev: string | null; readonly port: number; readonly learning: boolean; readonly proxy: boolean };
+}
+
+export interface Lease {
+  readonly expiry: number;
+  readonly mac: string;
+  readonly ip: string;
+  readonly hostname: string;
+  /** '*' when the client sent none. */
+  readonly clientId: string;
+}
+
+export interface ObservedDhcp {
+  readonly networkId: string;
+  /** $KUMO_HOME/dhcp/<network id> */
+  readonly dir: string;
+  /** The running dnsmasq (verified by its pid file and command line), or null. */
+  readonly pid: number | null;
+  readonly argv: readonly string[] | null;
+  /** The files as they are on disk; a missing file reads as null. */
+  readonly files: { readonly host: string | null; readonly opts: string | null; readonly addn_hosts: string | null };
+  readonly leases: readonly Lease[];
+}
+
+export interface ObservedHost {
+  /** Namespaces that exist and that the record says belong to this host (or to the home's fabric). */
+  readonly namespaces: ReadonlySet<string>;
+  /** Namespaces recorded for this host, existing or not (what the diff may delete). */
+  readonly recorded: ReadonlySet<string>;
+  /** Links of each observed namespace. */
+  readonly links: ReadonlyMap<string, ReadonlyMap<string, ObservedLink>>;
+  /** Static FDB entries (with a dst) of each VXLAN device in the host namespace. */
+  readonly fdb: ReadonlyMap<string, readonly { readonly mac: string; readonly dst: string }[]>;
+  /** Permanent neighbours of each VXLAN device in the host namespace. */
+  readonly neighbours: ReadonlyMap<string, readonly { readonly ip: string; readonly mac: string }[]>;
+  /** dnsmasq per network, for the planned networks and those with a recorded qdhcp- namespace. */
+  readonly dhcp: ReadonlyMap<string, ObservedDhcp>;
+}
+
+/** What to look at: the plan says which namespaces and networks matter. */
+export interface ObserveScope {
+  readonly host: string;
+  readonly hostNs: string;
+  readonly fabricNs: string;
+  readonly vxlanDevices: readonly string[];
+  readonly dhcp: readonly { readonly networkId: string; readonly ns: string; readonly dir: string }[];
+}
+
+/** Parses dnsmasq's lease file: `<expiry> <mac> <ip> <hostname> <client-id>` per line. */
+export function parseLeases(text: string | null): Lease[] {
+  if (!text) return [];
+  const leases: Lease[] = [];
+  for (const row of text.split('\n')) {
+    const [expiry, mac, ip, hostname, clientId] = row.trim().split(/\s+/);
+    if (!expiry || !mac || !ip || !/^\d+$/.test(expiry) || mac.includes('*')) continue;
+    leases.push({ expiry: Number(expiry), mac: mac.toLowerCase(), ip, hostname: hostname ?? '*', clientId: clientId ?? '*' });
+  }
+  return leases;
+}
