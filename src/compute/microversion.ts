@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '../api/errors.js';
 
 export const MIN_MICROVERSION = '2.1';
-export const MAX_MICROVERSION = '2.1';
+export const MAX_MICROVERSION = '2.91';
 
 export interface Microversion {
   readonly major: number;

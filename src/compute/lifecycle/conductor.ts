@@ -50,6 +50,11 @@ export class Conductor {
     };
   }
 
+  /** Glance's data store, for image deletes through Nova's image proxy. */
+  get imageData(): ImageDataStore {
+    return this.ctx.images;
+  }
+
   /** Resumes what a previous run left unfinished and converges the hosts with the store. */
   async start(): Promise<void> {
     await syncHosts(this.ctx);

@@ -21,6 +21,7 @@ import { serverMetadataRoutes } from './server-metadata.js';
 import { serverTagRoutes } from './server-tags.js';
 import { instanceActionRoutes } from './instance-actions.js';
 import { serverExtraRoutes } from './server-extras.js';
+import { imageRoutes } from './images.js';
 import { nowIso } from '../../util/ids.js';
 
 type IdParams = { Params: { id: string } };
@@ -107,4 +108,6 @@ export async function serverRoutes(app: FastifyInstance, service: ComputeService
   await serverTagRoutes(app, service);
   await instanceActionRoutes(app, service);
   await serverExtraRoutes(app, service);
+  // Nova's image proxy lives with the servers: its images are mostly the servers' snapshots.
+  await imageRoutes(app, service);
 }

@@ -18,6 +18,8 @@ export type NetworkEntry =
   | { readonly kind: 'port'; readonly portId: string; readonly tag: string | null };
 
 export interface SchedulerHints {
+  /** The hints as given (kept on the server as Nova keeps its request spec). */
+  readonly raw: Readonly<Record<string, unknown>>;
   readonly group: string | null;
   readonly sameHost: readonly string[];
   readonly differentHost: readonly string[];
@@ -51,6 +53,8 @@ export interface CreateCommand {
   readonly personalityFiles: number;
   readonly hints: SchedulerHints;
   readonly volumeBacked: boolean;
+  /** 2.90: the hostname asked for (else derived from the name). */
+  readonly hostname: string | null;
 }
 
 const BASE_KEYS = ['name', 'imageRef', 'flavorRef', 'adminPass', 'metadata', 'networks', 'OS-DCF:diskConfig', 'accessIPv4', 'accessIPv6',
@@ -64,7 +68,19 @@ function allowedKeys(request: FastifyRequest): string[] {
   if (atLeast(request, '2.52')) keys.push('tags');
   if (atLeast(request, '2.63')) keys.push('trusted_image_certificates');
   if (atLeast(request, '2.74')) keys.push('host', 'hypervisor_hostname');
+  if (atLeast(request, '2.90')) keys.push('hostname');
   return keys;
+}
+
+const HOSTNAME = /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/;
+const FQDN = /^(?=.{1,255}$)[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*\.?$/;
+
+/** 2.90's hostname: one DNS label; from 2.94 a fully qualified name. */
+export function hostnameField(request: FastifyRequest, value: unknown): string | null {
+  if (value === undefined) return null;
+  const pattern = atLeast(request, '2.94') ? FQDN : HOSTNAME;
+  if (typeof value !== 'string' || !pattern.test(value)) throw invalid('hostname', value, `${pyRepr(value)} does not match '${pattern.source}'`);
+  return value;
 }
 
 function optionalName(value: unknown, field: string): string | null {
@@ -146,7 +162,7 @@ function networksField(request: FastifyRequest, value: unknown): CreateCommand['
 
 function hintsOf(body: Body): SchedulerHints {
   const raw = body['os:scheduler_hints'] ?? body['OS-SCH-HNT:scheduler_hints'];
-  if (raw === undefined) return { group: null, sameHost: [], differentHost: [] };
+  if (raw === undefined) return { raw: {}, group: null, sameHost: [], differentHost: [] };
   if (!isObject(raw)) throw invalid('os:scheduler_hints', raw, `${pyRepr(raw)} is not of type 'object'`);
   const group = raw.group;
   if (group !== undefined && (typeof group !== 'string' || !isUuidLike(group))) throw invalid('group', group, `${pyRepr(group)} is not a 'uuid'`);
@@ -156,7 +172,7 @@ function hintsOf(body: Body): SchedulerHints {
     for (const i of items) if (typeof i !== 'string' || !isUuidLike(i)) throw invalid(field, i, `${pyRepr(i)} is not a 'uuid'`);
     return items as string[];
   };
-  return { group: typeof group === 'string' ? group : null, sameHost: list(raw.same_host, 'same_host'), differentHost: list(raw.different_host, 'different_host') };
+  return { raw, group: typeof group === 'string' ? group : null, sameHost: list(raw.same_host, 'same_host'), differentHost: list(raw.different_host, 'different_host') };
 }
 
 /** Block device mappings: an image-backed local root is the image; anything needing volumes is refused. */
@@ -253,6 +269,7 @@ export function parseCreate(request: FastifyRequest, body: unknown): CreateComma
     personalityFiles: Array.isArray(personality) ? personality.length : 0,
     hints: hintsOf(body),
     volumeBacked: bdm.volumeBacked,
+    hostname: hostnameField(request, server.hostname),
   };
 }
 

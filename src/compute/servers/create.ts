@@ -158,6 +158,7 @@ export async function createServers(service: ComputeService, request: FastifyReq
     }
     const networks = await resolveNetworks(tx, service.network, ctx, projectId, cmd);
     const groups = await resolveSecurityGroups(tx, projectId, cmd.securityGroups);
+    if (cmd.hostname !== null && cmd.maxCount > 1) throw badRequest('Unable to set hostname with multiple servers: a hostname names one server.');
     const count = await quotaCount(tx, ctx, projectId, flavor, cmd.minCount, Math.min(cmd.maxCount, networks.allowedCount));
     if (group) await checkServerGroupMembersQuota(tx, projectId, ctx.userId, group.id, count);
 
@@ -168,14 +169,14 @@ export async function createServers(service: ComputeService, request: FastifyReq
       const id = uuid();
       const name = count > 1 ? `${cmd.name}-${i + 1}` : cmd.name;
       const values = {
-        uuid: id, name, description: cmd.description, hostname: sanitizeHostname(name, id), project_id: projectId, user_id: ctx.userId,
+        uuid: id, name, description: cmd.description, hostname: cmd.hostname ?? sanitizeHostname(name, id), project_id: projectId, user_id: ctx.userId,
         image_ref: imageId, flavor_id: flavor.id, flavor: JSON.stringify(flavor), vcpus: flavor.vcpus, memory_mb: flavor.ram,
         root_gb: flavor.disk, ephemeral_gb: flavor.ephemeral, vm_state: VmState.BUILDING, task_state: TaskState.SCHEDULING,
         power_state: PowerState.NOSTATE, host: null, node: null, availability_zone: where.availabilityZone, key_name: cmd.keyName,
         key_data: keyData, user_data: cmd.userData, config_drive: cmd.configDrive ? 'True' : '', access_ip_v4: cmd.accessIPv4,
         access_ip_v6: cmd.accessIPv6, disk_config: cmd.diskConfig, locked_by: null, locked_reason: null, progress: 0, launch_index: i,
         reservation_id: reservationId, root_device_name: null, requested_networks: JSON.stringify(networks.requested),
-        requested_security_groups: JSON.stringify(groups), scheduler_hints: JSON.stringify(cmd.hints), forced_host: where.forcedHost,
+        requested_security_groups: JSON.stringify(groups), scheduler_hints: JSON.stringify(cmd.hints.raw), forced_host: where.forcedHost,
         forced_node: where.forcedNode, trusted_certs: cmd.trustedCerts ? JSON.stringify(cmd.trustedCerts) : null, launched_at: null,
         terminated_at: null, created_at: now, updated_at: now, deleted_at: null, deleted: 0 as const,
       };
@@ -186,6 +187,8 @@ export async function createServers(service: ComputeService, request: FastifyReq
       }
       if (cmd.tags.length) await tx.insertInto('instance_tags').values(cmd.tags.map((tag) => ({ instance_uuid: id, tag }))).execute();
       if (group) await tx.insertInto('server_group_members').values({ group_id: group.id, server_id: id }).execute();
+      // The zone the server was asked to live in stays its pinned zone (2.96), whatever host it lands on.
+      if (where.availabilityZone !== null) await tx.insertInto('instance_system_metadata').values({ instance_uuid: id, key: 'pinned_availability_zone', value: where.availabilityZone }).execute();
       await startAction(tx, { uuid: id, action: 'create', requestId: request.id, projectId, userId: ctx.userId });
     }
     return { rows, adminPass: cmd.adminPass ?? generatePassword(), securityGroups: cmd.securityGroups.length ? [...cmd.securityGroups] : ['default'] };

@@ -25,6 +25,8 @@ export interface ServerExtras {
   readonly serverGroups: readonly string[];
   /** UP, DOWN, MAINTENANCE or '' (no host), for microversion 2.16. */
   readonly hostStatus: string;
+  /** The availability zone the server was created in by request (2.96), else null. */
+  readonly pinnedAvailabilityZone: string | null;
 }
 
 export interface ExtrasOptions {
@@ -60,7 +62,7 @@ export async function loadExtras(db: Db | Tx, rows: readonly InstanceRow[], opti
   const ids = rows.map((r) => r.uuid);
   const result = new Map<string, ServerExtras>();
   if (ids.length === 0) return result;
-  const [meta, tags, ports, ips, groups, faults, members, hosts] = await Promise.all([
+  const [meta, tags, ports, ips, groups, faults, members, hosts, floating, pinned] = await Promise.all([
     inChunks(ids, (c) => db.selectFrom('instance_metadata').select(['instance_uuid', 'key', 'value']).where('instance_uuid', 'in', c).orderBy('key').execute()),
     inChunks(ids, (c) => db.selectFrom('instance_tags').select(['instance_uuid', 'tag']).where('instance_uuid', 'in', c).orderBy('tag').execute()),
     inChunks(ids, (c) => db.selectFrom('instance_interfaces')
@@ -88,6 +90,12 @@ export async function loadExtras(db: Db | Tx, rows: readonly InstanceRow[], opti
     options.hostStatus
       ? db.selectFrom('hosts').select(['name', 'enabled', 'heartbeat_at', 'forced_down']).execute()
       : Promise.resolve([]),
+    inChunks(ids, (c) => db.selectFrom('instance_interfaces')
+      .innerJoin('floatingips', 'floatingips.fixed_port_id', 'instance_interfaces.port_id')
+      .select(['floatingips.fixed_port_id', 'floatingips.fixed_ip_address', 'floatingips.floating_ip_address', 'floatingips.created_at'])
+      .where('instance_interfaces.instance_uuid', 'in', c).execute()),
+    inChunks(ids, (c) => db.selectFrom('instance_system_metadata').select(['instance_uuid', 'value'])
+      .where('key', '=', 'pinned_availability_zone').where('instance_uuid', 'in', c).execute()),
   ]);
   const metaBy = group(meta, (r) => r.instance_uuid);
   const tagsBy = group(tags, (r) => r.instance_uuid);
@@ -97,11 +105,19 @@ export async function loadExtras(db: Db | Tx, rows: readonly InstanceRow[], opti
   const faultsBy = group(faults, (r) => r.instance_uuid);
   const membersBy = group(members, (r) => r.server_id);
   const hostBy = new Map(hosts.map((h) => [h.name, h]));
+  const floatingBy = group(floating, (r) => `${r.fixed_port_id}|${r.fixed_ip_address}`);
+  const pinnedBy = new Map(pinned.map((p) => [p.instance_uuid, p.value]));
   for (const row of rows) {
     const addresses: ServerAddress[] = [];
     for (const p of (portsBy.get(row.uuid) ?? []).sort((a, b) => a.position - b.position)) {
       const portIps = (ipsBy.get(p.port_id) ?? []).sort((a, b) => a.created_at.localeCompare(b.created_at));
-      for (const ip of portIps) addresses.push({ network: p.network_name, version: ipVersion(ip.ip_address), addr: ip.ip_address, type: 'fixed', mac: p.mac_address });
+      for (const ip of portIps) {
+        addresses.push({ network: p.network_name, version: ipVersion(ip.ip_address), addr: ip.ip_address, type: 'fixed', mac: p.mac_address });
+        // A floating IP shows right after the fixed address it is associated with, as in Nova's network info.
+        for (const f of (floatingBy.get(`${p.port_id}|${ip.ip_address}`) ?? []).sort((a, b) => a.created_at.localeCompare(b.created_at))) {
+          addresses.push({ network: p.network_name, version: ipVersion(f.floating_ip_address), addr: f.floating_ip_address, type: 'floating', mac: p.mac_address });
+        }
+      }
     }
     const sgNames: string[] = [];
     for (const g of (groupsBy.get(row.uuid) ?? []).sort((a, b) => a.position - b.position)) {
@@ -118,6 +134,7 @@ export async function loadExtras(db: Db | Tx, rows: readonly InstanceRow[], opti
       fault: faultsBy.get(row.uuid)?.[0] ?? null,
       serverGroups: (membersBy.get(row.uuid) ?? []).map((m) => m.group_id),
       hostStatus,
+      pinnedAvailabilityZone: pinnedBy.get(row.uuid) ?? null,
     });
   }
   return result;

@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { normalizeIp } from '../../network/ipam/ip.js';
 import type { InstanceRow } from '../../store/schema-servers.js';
 import { atLeast } from '../microversion.js';
+import { hostnameField } from './create-input.js';
 import { descriptionString, invalid, nameString, onlyKeys, pyRepr, wrapped } from '../catalog/validate.js';
 
 export type ServerChanges = Partial<Pick<InstanceRow, 'name' | 'hostname' | 'access_ip_v4' | 'access_ip_v6' | 'disk_config' | 'description'>>;
@@ -12,6 +13,7 @@ export function parseUpdate(request: FastifyRequest, body: unknown): ServerChang
   const server = wrapped(body, 'server');
   const keys = ['name', 'OS-DCF:diskConfig', 'accessIPv4', 'accessIPv6'];
   if (atLeast(request, '2.19')) keys.push('description');
+  if (atLeast(request, '2.90')) keys.push('hostname');
   onlyKeys(server, keys, 'server');
   const changes: ServerChanges = {};
   if (server.name !== undefined) changes.name = nameString(server.name, 'name');
@@ -31,6 +33,8 @@ export function parseUpdate(request: FastifyRequest, body: unknown): ServerChang
     changes.disk_config = v;
   }
   if (server.description !== undefined) changes.description = descriptionString(server.description, 'description', 255);
+  const hostname = hostnameField(request, server.hostname);
+  if (hostname !== null) changes.hostname = hostname;
   return changes;
 }
 

@@ -164,6 +164,8 @@ export function serverView(request: FastifyRequest, row: InstanceRow, extras: Se
         s['OS-EXT-SRV-ATTR:user_data'] = row.user_data;
       }
     }
+    // From 2.90 everyone sees the hostname they can now set.
+    if (!options.admin && atLeast(request, '2.90')) s['OS-EXT-SRV-ATTR:hostname'] = row.hostname;
     s['OS-EXT-STS:task_state'] = row.task_state;
     s['OS-EXT-STS:vm_state'] = row.vm_state;
     s['OS-EXT-STS:power_state'] = row.power_state;
@@ -176,5 +178,6 @@ export function serverView(request: FastifyRequest, row: InstanceRow, extras: Se
   if (atLeast(request, '2.63')) s.trusted_image_certificates = row.trusted_certs === null ? null : JSON.parse(row.trusted_certs) as string[];
   if (atLeast(request, '2.71') && options.single) s.server_groups = [...extras.serverGroups];
   if (atLeast(request, '2.73')) s.locked_reason = row.locked_reason;
+  if (atLeast(request, '2.96')) s.pinned_availability_zone = extras.pinnedAvailabilityZone;
   return s;
 }

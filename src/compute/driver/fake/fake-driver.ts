@@ -34,8 +34,23 @@ interface FakeInstance {
 const BOOT_DEVICES_AFTER_NICS = 2;
 const FIRST_SLOT = 3;
 
+export interface FakeDriverOptions {
+  /**
+   * How long a snapshot takes to read. Everything else answers at once, but a snapshot copies a
+   * disk: with a realistic duration a server is visibly busy (task_state image_snapshot) and a
+   * second snapshot meanwhile is refused, as on a real host.
+   */
+  readonly snapshotMs?: number;
+}
+
 export class FakeDriver implements ComputeDriver {
   readonly hypervisorType = 'fake';
+  private readonly snapshotMs: number;
+
+  constructor(options: FakeDriverOptions = {}) {
+    this.snapshotMs = options.snapshotMs ?? 200;
+  }
+
   readonly calls: FakeCall[] = [];
   private readonly hosts = new Map<string, Map<string, FakeInstance>>();
   private readonly failures = new Map<FakeOperation, string>();
@@ -123,7 +138,12 @@ export class FakeDriver implements ComputeDriver {
   async snapshot(host: string, uuid: string): Promise<Readable> {
     this.record('snapshot', host, uuid);
     const inst = this.get(host, uuid);
-    return Readable.from([Buffer.from(`kumo fake snapshot of ${inst.spec.name} (${uuid}) from image ${inst.spec.imageRef}\n`)]);
+    const data = Buffer.from(`kumo fake snapshot of ${inst.spec.name} (${uuid}) from image ${inst.spec.imageRef}\n`);
+    const delay = this.snapshotMs;
+    return Readable.from((async function* copy() {
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      yield data;
+    })());
   }
 
   async rescue(host: string, uuid: string, rescueImageRef: string): Promise<void> {

@@ -15,7 +15,7 @@ import type { ComputeService } from '../../service.js';
 import type { InstanceUpdate } from '../../lifecycle/records.js';
 import { findBootImage } from '../images.js';
 import { metadataMap } from '../input-types.js';
-import { userDataField } from '../create-input.js';
+import { hostnameField, userDataField } from '../create-input.js';
 import { ACTION_STATES } from '../states.js';
 import { flavorSnapshot } from '../views.js';
 import { transition } from './transition.js';
@@ -37,6 +37,7 @@ export interface RebuildCommand {
   readonly keyName?: string | null;
   readonly userData?: string | null;
   readonly personalityFiles: number;
+  readonly hostname?: string;
 }
 
 export function parseRebuild(request: FastifyRequest, value: unknown): RebuildCommand {
@@ -47,6 +48,7 @@ export function parseRebuild(request: FastifyRequest, value: unknown): RebuildCo
   if (atLeast(request, '2.54')) keys.push('key_name');
   if (atLeast(request, '2.57')) keys.push('user_data');
   if (atLeast(request, '2.63')) keys.push('trusted_image_certificates');
+  if (atLeast(request, '2.90')) keys.push('hostname');
   onlyKeys(value, keys, 'rebuild');
   const image = value.imageRef;
   if (image === undefined) throw invalid('rebuild', value, `'imageRef' is a required property`);
@@ -73,6 +75,8 @@ export function parseRebuild(request: FastifyRequest, value: unknown): RebuildCo
   if (value.description !== undefined) cmd.description = descriptionString(value.description, 'description', 255);
   if (value.key_name !== undefined) cmd.keyName = value.key_name === null ? null : nameString(value.key_name, 'key_name');
   if (value.user_data !== undefined) cmd.userData = userDataField(value.user_data, true);
+  const hostname = hostnameField(request, value.hostname);
+  if (hostname !== null) cmd.hostname = hostname;
   if (value.personality !== undefined) {
     if (!Array.isArray(value.personality)) throw invalid('personality', value.personality, `${pyRepr(value.personality)} is not of type 'array'`);
     cmd.personalityFiles = value.personality.length;
@@ -117,6 +121,7 @@ export async function rebuildServer(service: ComputeService, request: FastifyReq
       if (cmd.accessIPv6 !== undefined) changes.access_ip_v6 = cmd.accessIPv6;
       if (cmd.description !== undefined) changes.description = cmd.description;
       if (cmd.userData !== undefined) changes.user_data = cmd.userData;
+      if (cmd.hostname !== undefined) changes.hostname = cmd.hostname;
       if (cmd.metadata) {
         await tx.deleteFrom('instance_metadata').where('instance_uuid', '=', current.uuid).execute();
         const entries = Object.entries(cmd.metadata);

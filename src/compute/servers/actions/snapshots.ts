@@ -4,7 +4,7 @@
  * the task is set, so the answer can name it; the conductor fills it.
  */
 import type { FastifyRequest } from 'fastify';
-import { badRequest } from '../../../api/errors.js';
+import { badRequest, conflict } from '../../../api/errors.js';
 import type { AuthContext } from '../../../policy/context.js';
 import { atLeast } from '../../microversion.js';
 import { integerParam, invalid, isObject, nameString, onlyKeys, pyRepr } from '../../catalog/validate.js';
@@ -80,14 +80,37 @@ export async function shelveOffload(service: ComputeService, request: FastifyReq
 }
 
 export async function unshelve(service: ComputeService, request: FastifyRequest, ctx: AuthContext, id: string, value: unknown): Promise<void> {
+  let az: string | null = null;
+  let unpin = false;
+  let host: string | null = null;
   if (value !== null && value !== undefined) {
     if (!atLeast(request, '2.77') || !isObject(value)) throw invalid('unshelve', value, `${pyRepr(value)} is not of type 'null'`);
     onlyKeys(value, atLeast(request, '2.91') ? ['availability_zone', 'host'] : ['availability_zone'], 'unshelve');
-    if (value.availability_zone !== undefined && value.availability_zone !== null) {
-      const az = nameString(value.availability_zone, 'availability_zone');
+    if (value.availability_zone === null && atLeast(request, '2.91')) unpin = true;
+    else if (value.availability_zone !== undefined) {
+      az = nameString(value.availability_zone, 'availability_zone');
       const known = await service.db.selectFrom('hosts').select('name').where('availability_zone', '=', az).executeTakeFirst();
       if (!known) throw badRequest('The requested availability zone is not available');
     }
+    if (value.host !== undefined) {
+      // 2.91: an admin may name the host the server comes back on.
+      if (!isAdmin(ctx)) throw policyDenied('os_compute_api:os-shelve:unshelve_to_host');
+      host = nameString(value.host, 'host');
+      const known = await service.db.selectFrom('hosts').select('name').where('name', '=', host).executeTakeFirst();
+      if (!known) throw badRequest(`Compute host ${host} could not be found.`);
+    }
   }
-  await transition(service, request, ctx, id, { name: 'unshelve', action: 'unshelve', states: ACTION_STATES.unshelve, task: TaskState.UNSHELVING });
+  await transition(service, request, ctx, id, { name: 'unshelve', action: 'unshelve', states: ACTION_STATES.unshelve, task: TaskState.UNSHELVING }, {
+    prepare: async (tx, row) => {
+      if (az === null && !unpin && host === null) return;
+      // A zone or a host only means something for a server that must be scheduled again.
+      if (row.vm_state !== 'shelved_offloaded') throw conflict(`The unshelve server operation on ${row.uuid} with an availability zone or host needs a shelved offloaded server.`);
+      if (unpin) {
+        await setSystemMetadata(tx, row.uuid, 'pinned_availability_zone', null);
+        return { availability_zone: null, forced_host: host };
+      }
+      if (az !== null) await setSystemMetadata(tx, row.uuid, 'pinned_availability_zone', az);
+      return { ...(az !== null ? { availability_zone: az } : {}), forced_host: host };
+    },
+  });
 }
