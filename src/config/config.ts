@@ -20,7 +20,7 @@ export interface KumoConfig {
   /** scrypt cost parameter N (power of two). */
   readonly passwordHashCost: number;
   readonly provisionDemo: boolean;
-  /** KUMO_DATAPLANE: auto (linux as root, else fake), linux, fake, or off (no agent). */
+  /** KUMO_DATAPLANE: auto (linux as root, else fake), linux, fake, or off (no agent; the default unless npm start or bin/kumo set auto). */
   readonly dataplane: DataplaneChoice;
 }
 
