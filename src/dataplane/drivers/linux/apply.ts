@@ -44,7 +44,6 @@ function commands(a: Action): Command[] | null {
       if (a.up !== undefined) tokens.push(a.up ? 'up' : 'down');
       return [ip(a.ns, 'link', 'set', a.name, ...tokens)];
     }
-    case 'link.delete': return [ip(a.ns, 'link', 'delete', a.name)];
     case 'addr.add': return [ip(a.ns, 'addr', 'add', a.cidr, 'dev', a.dev)];
     case 'addr.delete': return [ip(a.ns, 'addr', 'del', a.cidr, 'dev', a.dev)];
     case 'neigh.add': return [ip(a.ns, 'neigh', 'replace', a.ip, 'lladdr', a.mac, 'dev', a.dev, 'nud', 'permanent')];
@@ -89,8 +88,22 @@ export async function deleteNs(record: DataplaneRecord, ns: string): Promise<num
   return stopped;
 }
 
+/**
+ * Deleting a link that is already gone is success: a namespace's devices (and their veth peers
+ * elsewhere) disappear asynchronously after `ip netns delete`, so one seen a moment ago may be
+ * gone by now.
+ */
+async function deleteLink(ns: string, name: string): Promise<void> {
+  try {
+    await ipBatch(ns, [line('link', 'delete', name)]);
+  } catch (err) {
+    if (!/Cannot find device/.test((err as Error).message)) throw err;
+  }
+}
+
 async function single(record: DataplaneRecord, a: Action): Promise<void> {
   switch (a.op) {
+    case 'link.delete': return deleteLink(a.ns, a.name);
     case 'netns.add': return addNs(record, a);
     case 'netns.delete': await deleteNs(record, a.ns); return;
     case 'dhcp.files': return writeFiles(a.dir, a.files);

@@ -1,0 +1,59 @@
+/**
+ * The root network namespace, snapshotted before a data-plane test and compared after: links
+ * (name, kind, flags, MTU, MAC, master), addresses, routes of every table, rules, IP forwarding
+ * and the nftables ruleset. Kumo must leave all of it exactly as it found it.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { run, runJson } from '../../src/dataplane/linux/exec.js';
+
+interface LinkJson {
+  ifname: string;
+  flags: string[];
+  mtu: number;
+  address?: string;
+  master?: string;
+  linkinfo?: { info_kind?: string };
+  addr_info?: { family: string; local: string; prefixlen: number }[];
+}
+
+async function routes(family: '-4' | '-6'): Promise<string[]> {
+  const list = await runJson<Record<string, unknown>[]>(['ip', family, '-j', 'route', 'show', 'table', 'all']);
+  return list.map((r) => JSON.stringify(Object.fromEntries(Object.entries(r).filter(([k]) => k !== 'expires' && k !== 'cache').sort()))).sort();
+}
+
+export interface RootSnapshot {
+  readonly links: string[];
+  readonly routes4: string[];
+  readonly routes6: string[];
+  readonly rules: string;
+  readonly forwarding: string;
+  readonly nft: string;
+}
+
+export async function snapshotRootNetns(): Promise<RootSnapshot> {
+  const links = await runJson<LinkJson[]>(['ip', '-j', '-d', 'addr', 'show']);
+  const nft = await run(['nft', 'list', 'ruleset']).then((r) => r.stdout, () => '(nft unavailable)');
+  return {
+    links: links.map((l) => JSON.stringify({
+      name: l.ifname, kind: l.linkinfo?.info_kind ?? null, flags: [...l.flags].sort(), mtu: l.mtu, mac: l.address ?? null, master: l.master ?? null,
+      // IPv6 link-local and temporary addresses come and go by themselves; global ones must not.
+      addresses: (l.addr_info ?? []).filter((a) => !a.local.startsWith('fe80:')).map((a) => `${a.local}/${a.prefixlen}`).sort(),
+    })).sort(),
+    routes4: await routes('-4'),
+    routes6: (await routes('-6')).filter((r) => !r.includes('"fe80::') && !r.includes('"ff00::')),
+    rules: (await run(['ip', 'rule', 'show'])).stdout,
+    forwarding: readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim(),
+    nft,
+  };
+}
+
+export async function assertRootNetnsUnchanged(before: RootSnapshot): Promise<void> {
+  const after = await snapshotRootNetns();
+  assert.deepEqual(after.links, before.links, 'root namespace links and addresses changed');
+  assert.deepEqual(after.routes4, before.routes4, 'root namespace IPv4 routes changed');
+  assert.deepEqual(after.routes6, before.routes6, 'root namespace IPv6 routes changed');
+  assert.equal(after.rules, before.rules, 'root namespace rules changed');
+  assert.equal(after.forwarding, before.forwarding, 'root namespace ip_forward changed');
+  assert.equal(after.nft, before.nft, 'root namespace nftables ruleset changed');
+}
