@@ -11,6 +11,8 @@ export interface RunOptions {
   readonly timeoutMs?: number;
   /** Exit codes that are not failures (e.g. `kill -0` style probes). */
   readonly okCodes?: readonly number[];
+  /** Extra environment variables (the rest is inherited). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface RunResult {
@@ -38,7 +40,7 @@ export function run(argv: readonly string[], options: RunOptions = {}): Promise<
     const child = spawn(cmd, args, {
       shell: false,
       stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, PATH, LC_ALL: 'C' },
+      env: { ...process.env, ...options.env, PATH, LC_ALL: 'C' },
     });
     let stdout = '';
     let stderr = '';
