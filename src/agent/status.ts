@@ -15,6 +15,8 @@ export interface PortReport {
   readonly status: 'ACTIVE' | 'DOWN';
   readonly hostId: string;
   readonly vifType: string;
+  /** An instance port is written only while still bound here (it may have moved since the model was read). */
+  readonly onlyIfBoundHere: boolean;
 }
 
 export const VIF_TYPE = 'bridge';
@@ -37,14 +39,14 @@ export function portReports(plan: HostPlan, obs: ObservedHost, model: Model, ins
     const addressed = dev !== undefined && dev.up && d.addresses.every((a) => dev.addresses.includes(a));
     const serving = obs.dhcp.get(d.networkId)?.pid != null;
     const active = wiredTap(obs, plan.hostNs, d.tap, d.bridge) && addressed && serving;
-    push({ portId: d.portId, status: active ? 'ACTIVE' : 'DOWN', hostId: plan.host, vifType: VIF_TYPE });
+    push({ portId: d.portId, status: active ? 'ACTIVE' : 'DOWN', hostId: plan.host, vifType: VIF_TYPE, onlyIfBoundHere: false });
   }
   if (instancePorts) {
     for (const t of plan.taps) {
       const p = ports.get(t.portId);
       if (!p) continue;
       const active = t.up && wiredTap(obs, plan.hostNs, t.tap, t.bridge);
-      push({ portId: t.portId, status: active ? 'ACTIVE' : 'DOWN', hostId: plan.host, vifType: active ? VIF_TYPE : p.vifType });
+      push({ portId: t.portId, status: active ? 'ACTIVE' : 'DOWN', hostId: plan.host, vifType: active ? VIF_TYPE : p.vifType, onlyIfBoundHere: true });
     }
   }
   return out;
@@ -54,8 +56,8 @@ export async function writePortReports(db: Db, reports: readonly PortReport[]): 
   if (reports.length === 0) return;
   await db.transaction().execute(async (tx) => {
     for (const r of reports) {
-      const row = await tx.selectFrom('ports').select(['revision_number', 'binding_vif_details']).where('id', '=', r.portId).executeTakeFirst();
-      if (!row) continue;
+      const row = await tx.selectFrom('ports').select(['revision_number', 'binding_vif_details', 'binding_host_id']).where('id', '=', r.portId).executeTakeFirst();
+      if (!row || (r.onlyIfBoundHere && row.binding_host_id !== r.hostId)) continue;
       await tx.updateTable('ports').set({
         status: r.status, binding_host_id: r.hostId, binding_vif_type: r.vifType,
         // No firewall on the bridge yet (security groups come with the L3/firewall work).
