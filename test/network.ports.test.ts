@@ -232,8 +232,16 @@ describe('network: ports', () => {
   });
 
   it('refuses to delete a router interface port directly and releases a deleted port\'s address', async () => {
-    const iface = await newPort(cloud, admin, { network_id: net.id, device_owner: 'network:router_interface', device_id: 'r1', fixed_ips: [{ ip_address: '172.16.0.1' }] });
+    const router = await cloud.request('POST', '/network/v2.0/routers', { token: demo, body: { router: { name: 'r1' } } });
+    assert.equal(router.status, 201, router.text);
+    const iface = await newPort(cloud, demo, { network_id: net.id, fixed_ips: [{ ip_address: '172.16.0.1' }] });
+    const added = await cloud.request('PUT', `/network/v2.0/routers/${router.body.router.id}/add_router_interface`, { token: demo, body: { port_id: iface.id } });
+    assert.equal(added.status, 200, added.text);
+    neutronError(await del(demo, iface.id), 409, 'ServicePortInUse');
     neutronError(await del(admin, iface.id), 409, 'ServicePortInUse');
+    // A router port whose router is gone may go.
+    const orphan = await newPort(cloud, admin, { network_id: net.id, device_owner: 'network:router_interface', device_id: '9d2b5d0e-7f1c-4f51-9d4e-2a7a1f3c9b11' });
+    assert.equal((await del(admin, orphan.id)).status, 204);
     const port = await newPort(cloud, demo, { network_id: net.id, fixed_ips: [{ ip_address: '172.16.0.150' }] });
     assert.ok((await allocationsOf(cloud, subnet.id)).includes('172.16.0.150'));
     assert.equal((await del(demo, port.id)).status, 204);

@@ -1,7 +1,8 @@
 /**
  * Port deletion: the port's addresses go back to the pool, its security group bindings and
- * tags go with it. Ports that belong to a router (interfaces, gateways, floating IPs) are
- * refused here, as Neutron refuses them: the router API removes them.
+ * tags go with it (floating IPs on it are disassociated). Ports that belong to a router
+ * (interfaces, gateway) or a floating IP are refused here, as Neutron refuses them: the router
+ * and floating IP APIs remove them.
  */
 import { ApiError } from '../../api/errors.js';
 import type { AuthContext } from '../../policy/context.js';
@@ -10,10 +11,22 @@ import type { Tx } from '../../store/store.js';
 import { policyForbidden } from '../errors.js';
 import { isRouterInterface, visiblePort } from './access.js';
 
-const L3_OWNERS = ['network:router_gateway', 'network:floatingip'];
-
 export const servicePortInUse = (portId: string, owner: string) => new ApiError('conflict',
   `Port ${portId} cannot be deleted directly via the port API: has device owner ${owner}.`, { type: 'ServicePortInUse' });
+
+/**
+ * A router's interface or gateway port, or a floating IP's port, while that router or floating
+ * IP exists. Neutron lets such a port go once its owner is gone.
+ */
+async function heldByL3(tx: Tx, owner: string, deviceId: string): Promise<boolean> {
+  if (isRouterInterface(owner) || owner === 'network:router_gateway') {
+    return (await tx.selectFrom('routers').select('id').where('id', '=', deviceId).executeTakeFirst()) !== undefined;
+  }
+  if (owner === 'network:floatingip') {
+    return (await tx.selectFrom('floatingips').select('id').where('id', '=', deviceId).executeTakeFirst()) !== undefined;
+  }
+  return false;
+}
 
 /** Deletes ports and everything that hangs off them (no policy: callers decide). */
 export async function deletePortRows(tx: Tx, ids: readonly string[]): Promise<void> {
@@ -33,6 +46,6 @@ export async function deletePortRequest(ctx: AuthContext, tx: Tx, id: string): P
   const { port, network } = await visiblePort(ctx, id, tx);
   const mayDelete = isAdmin(ctx) || (isMember(ctx) && (port.project_id === ctx.projectId || network.project_id === ctx.projectId));
   if (!mayDelete) throw policyForbidden('delete_port');
-  if (isRouterInterface(port.device_owner) || L3_OWNERS.includes(port.device_owner)) throw servicePortInUse(id, port.device_owner);
+  if (await heldByL3(tx, port.device_owner, port.device_id)) throw servicePortInUse(id, port.device_owner);
   await deletePortRows(tx, [id]);
 }
