@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dhcpNamespace } from '../../names.js';
-import { listNamespaces, showFdb, showLinks, showNeighbours, type IpLinkJson } from '../../linux/ip.js';
+import { listNamespaces, showFdb, showLinks, showLinksMany, showNeighbours, type IpLinkJson } from '../../linux/ip.js';
 import { isSameProcess, processArgv } from '../../linux/proc.js';
 import { parseLeases, type ObservedDhcp, type ObservedHost, type ObservedLink, type ObserveScope } from '../../observed.js';
 import type { DataplaneRecord } from '../../record.js';
@@ -66,26 +66,36 @@ export async function observe(home: string, record: DataplaneRecord, scope: Obse
     if (!dhcpScope.has(networkId)) dhcpScope.set(networkId, { networkId, ns: dhcpNamespace(networkId), dir: join(home, 'dhcp', networkId) });
   }
 
-  const wanted = [scope.hostNs, scope.fabricNs, ...[...dhcpScope.values()].map((d) => d.ns)].filter((n) => namespaces.has(n));
+  // A fixed number of processes per pass, however many networks: the host and the fabric on
+  // their own, every qdhcp- namespace in one batch, the FDB and neighbours of all VXLAN devices.
+  const inner = [...dhcpScope.values()].map((d) => d.ns).filter((n) => namespaces.has(n));
+  const has = (ns: string) => namespaces.has(ns);
+  const hasVxlan = scope.vxlanDevices.length > 0 && has(scope.hostNs);
+  const [hostList, fabricList, innerLists, fdbList, neighList] = await Promise.all([
+    has(scope.hostNs) ? showLinks(scope.hostNs) : null,
+    has(scope.fabricNs) ? showLinks(scope.fabricNs) : null,
+    showLinksMany(inner),
+    hasVxlan ? showFdb(scope.hostNs) : [],
+    hasVxlan ? showNeighbours(scope.hostNs) : [],
+  ]);
   const links = new Map<string, Map<string, ObservedLink>>();
-  await Promise.all(wanted.map(async (ns) => {
-    const list = await showLinks(ns);
-    links.set(ns, new Map(list.map((l) => [l.ifname, toObservedLink(l)])));
-  }));
+  const put = (ns: string, list: IpLinkJson[] | null | undefined) => {
+    if (list) links.set(ns, new Map(list.map((l) => [l.ifname, toObservedLink(l)])));
+  };
+  put(scope.hostNs, hostList);
+  put(scope.fabricNs, fabricList);
+  for (const [ns, list] of innerLists) put(ns, list);
 
   const fdb = new Map<string, { mac: string; dst: string }[]>();
   const neighbours = new Map<string, { ip: string; mac: string }[]>();
-  const hostLinks = links.get(scope.hostNs);
-  const vxlans = scope.vxlanDevices.filter((d) => hostLinks?.get(d)?.kind === 'vxlan');
-  if (vxlans.length > 0) {
-    await Promise.all(vxlans.map(async (dev) => {
-      const entries = await showFdb(scope.hostNs, dev);
-      fdb.set(dev, entries.filter((e) => e.dst !== undefined).map((e) => ({ mac: e.mac.toLowerCase(), dst: e.dst as string })));
-    }));
-    for (const n of await showNeighbours(scope.hostNs)) {
-      if (!vxlans.includes(n.dev) || !n.lladdr || !(n.state ?? []).includes('PERMANENT')) continue;
-      neighbours.set(n.dev, [...(neighbours.get(n.dev) ?? []), { ip: n.dst, mac: n.lladdr.toLowerCase() }]);
-    }
+  const vxlans = new Set(scope.vxlanDevices.filter((d) => links.get(scope.hostNs)?.get(d)?.kind === 'vxlan'));
+  for (const dev of vxlans) fdb.set(dev, []);
+  for (const e of fdbList) {
+    if (e.ifname && vxlans.has(e.ifname) && e.dst !== undefined) fdb.get(e.ifname)?.push({ mac: e.mac.toLowerCase(), dst: e.dst });
+  }
+  for (const n of neighList) {
+    if (!vxlans.has(n.dev) || !n.lladdr || !(n.state ?? []).includes('PERMANENT')) continue;
+    neighbours.set(n.dev, [...(neighbours.get(n.dev) ?? []), { ip: n.dst, mac: n.lladdr.toLowerCase() }]);
   }
 
   const dhcp = new Map<string, ObservedDhcp>();
