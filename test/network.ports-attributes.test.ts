@@ -184,6 +184,33 @@ describe('network: port attributes', () => {
     assert.deepEqual(Object.keys(shown.body.port).sort(), ['id', 'mac_address']);
   });
 
+  it('pages through a network\'s ports by id with marker links, as the full list orders them', async () => {
+    const paged = await newNetwork(cloud, demo, { name: 'paged' });
+    await newSubnet(cloud, demo, paged.id, '10.40.0.0/24');
+    for (let i = 0; i < 7; i++) await newPort(cloud, demo, { network_id: paged.id, name: `pg-${i}` });
+    const all = (await list(demo, `network_id=${paged.id}`)).map((p) => p.id);
+    assert.deepEqual(all, [...all].sort());
+    const seen: string[] = [];
+    let path: string | undefined = `/network/v2.0/ports?network_id=${paged.id}&limit=3&fields=id&fields=name`;
+    for (let pages = 0; path && pages < 5; pages++) {
+      const res = await cloud.request('GET', path, { token: demo });
+      assert.equal(res.status, 200, res.text);
+      for (const p of res.body.ports) assert.deepEqual(Object.keys(p).sort(), ['id', 'name']);
+      seen.push(...res.body.ports.map((p: Json) => p.id));
+      const next = (res.body.ports_links ?? []).find((l: Json) => l.rel === 'next');
+      path = next ? new URL(next.href).pathname.replace(/^.*\/network\//, '/network/') + new URL(next.href).search : undefined;
+    }
+    assert.deepEqual(seen, all, 'three pages of 3, 3 and 1 in id order');
+    const second = await cloud.request('GET', `/network/v2.0/ports?network_id=${paged.id}&limit=3&marker=${all[2]}`, { token: demo });
+    assert.deepEqual(second.body.ports.map((p: Json) => p.id), all.slice(3, 6));
+    assert.deepEqual(second.body.ports_links.map((l: Json) => l.rel).sort(), ['next', 'previous']);
+    const unknownMarker = await cloud.request('GET', `/network/v2.0/ports?network_id=${paged.id}&limit=3&marker=${randomUUID()}`, { token: demo });
+    assert.deepEqual(unknownMarker.body.ports.map((p: Json) => p.id), all.slice(0, 3));
+    const reversed = await cloud.request('GET', `/network/v2.0/ports?network_id=${paged.id}&limit=2&marker=${all[4]}&page_reverse=True`, { token: demo });
+    assert.deepEqual(reversed.body.ports.map((p: Json) => p.id), all.slice(2, 4));
+    neutronError(await cloud.request('GET', `/network/v2.0/ports?network_id=${paged.id}&limit=x`, { token: demo }), 400, 'HTTPBadRequest');
+  });
+
   it('lists 1,000 ports quickly, in a few queries', async () => {
     const big = await newNetwork(cloud, admin, { name: 'big' });
     await cloud.store.db.insertInto('quotas').values({ project_id: big.project_id, service: 'network', resource: 'port', hard_limit: -1 }).execute();

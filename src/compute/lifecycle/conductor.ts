@@ -14,6 +14,7 @@ import { syncHosts } from './sync.js';
 import { ImageDataStore } from '../../image/data-store.js';
 import { offloadStep, rescueStep, shelveStep, unrescueStep, unshelveStep } from './shelve.js';
 import { snapshotStep } from './image-steps.js';
+import { migrateStep } from './migrate.js';
 
 export interface ConductorOptions {
   /**
@@ -159,6 +160,7 @@ export class Conductor {
       case TaskState.UNSHELVING: await unshelveStep(this.ctx, row); break;
       case TaskState.RESCUING: await rescueStep(this.ctx, row); break;
       case TaskState.UNRESCUING: await unrescueStep(this.ctx, row); break;
+      case TaskState.MIGRATING: await migrateStep(this.ctx, row); break;
       default:
         if (!POWER_STEPS[task]) {
           this.log.warn({ server: uuid, task }, 'no lifecycle step for task state');

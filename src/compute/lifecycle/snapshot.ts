@@ -43,11 +43,13 @@ export async function createSnapshotImage(tx: Tx, row: InstanceRow, req: Snapsho
   }).execute();
   const inherited = base ? await tx.selectFrom('image_properties').select(['name', 'value']).where('image_id', '=', base.id).execute() : [];
   const props: Record<string, string> = Object.fromEntries(inherited.filter((p) => !p.name.startsWith('kumo_placeholder')).map((p) => [p.name, p.value]));
-  Object.assign(props, req.metadata ?? {}, {
+  Object.assign(props, {
     image_type: req.imageType, instance_uuid: row.uuid, user_id: row.user_id, owner_id: row.project_id,
     base_image_ref: row.image_ref, image_location: 'snapshot', image_state: 'available',
   });
   if (req.backupType !== undefined) props.backup_type = req.backupType;
+  // The user's metadata has the last word, as in Nova (even over image_type).
+  Object.assign(props, req.metadata ?? {});
   await tx.insertInto('image_properties').values(Object.entries(props).map(([name, value]) => ({ image_id: id, name, value }))).execute();
   return id;
 }

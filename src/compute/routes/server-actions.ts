@@ -22,6 +22,7 @@ import { startAction } from '../lifecycle/records.js';
 import { showDocument } from './servers.js';
 import { createBackup, createImage, imageAnswer, shelve, shelveOffload, unshelve } from '../servers/actions/snapshots.js';
 import { findBootImage } from '../servers/images.js';
+import { coldMigrate, liveMigrate, resetState } from '../servers/actions/admin.js';
 import { setSystemMetadata } from '../lifecycle/snapshot.js';
 
 type IdParams = { Params: { id: string } };
@@ -217,6 +218,9 @@ const ACTIONS: Readonly<Record<string, { handler: Handler; rule: string; reader?
   unshelve: { handler: async (s, r, c, i, v) => { await unshelve(s, r, c, i, v); return undefined; }, rule: 'os_compute_api:os-shelve:unshelve' },
   rescue: { handler: rescue, rule: 'os_compute_api:os-rescue' },
   unrescue: { handler: unrescue, rule: 'os_compute_api:os-unrescue' },
+  'os-resetState': { handler: async (s, r, c, i, v) => { await resetState(s, r, c, i, v); return undefined; }, rule: 'os_compute_api:os-admin-actions:reset_state' },
+  'os-migrateLive': { handler: async (s, r, c, i, v) => { await liveMigrate(s, r, c, i, v); return undefined; }, rule: 'os_compute_api:os-migrate-server:migrate_live' },
+  migrate: { handler: async (s, r, c, i, v) => { await coldMigrate(s, r, c, i, v); return undefined; }, rule: 'os_compute_api:os-migrate-server:migrate' },
   forceDelete: { handler: softDeleted('forceDelete'), rule: 'os_compute_api:os-deferred-delete:force' },
   restore: { handler: softDeleted('restore'), rule: 'os_compute_api:os-deferred-delete:restore' },
 };

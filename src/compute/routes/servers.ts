@@ -22,6 +22,7 @@ import { serverTagRoutes } from './server-tags.js';
 import { instanceActionRoutes } from './instance-actions.js';
 import { serverExtraRoutes } from './server-extras.js';
 import { imageRoutes } from './images.js';
+import { serverAdminRoutes } from './server-admin.js';
 import { nowIso } from '../../util/ids.js';
 
 type IdParams = { Params: { id: string } };
@@ -108,6 +109,7 @@ export async function serverRoutes(app: FastifyInstance, service: ComputeService
   await serverTagRoutes(app, service);
   await instanceActionRoutes(app, service);
   await serverExtraRoutes(app, service);
+  await serverAdminRoutes(app, service);
   // Nova's image proxy lives with the servers: its images are mostly the servers' snapshots.
   await imageRoutes(app, service);
 }

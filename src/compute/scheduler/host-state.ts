@@ -7,6 +7,8 @@
 import type { HostRow } from '../../store/schema-hosts.js';
 import type { Db, Tx } from '../../store/store.js';
 import { hostAlive, hostRoles } from '../../hosts/registry.js';
+// A host aggregate with an availability_zone puts its hosts in that zone (os-aggregates).
+import { aggregateZones } from '../catalog/zones.js';
 
 export const CPU_ALLOCATION_RATIO = 16.0;
 export const RAM_ALLOCATION_RATIO = 1.5;
@@ -67,13 +69,14 @@ export async function usageByHost(db: Db | Tx): Promise<Map<string, HostUsage>> 
 }
 
 export async function loadHostStates(db: Db | Tx, now = Date.now()): Promise<HostState[]> {
-  const [hosts, usage, members] = await Promise.all([
+  const [hosts, usage, members, zones] = await Promise.all([
     db.selectFrom('hosts').selectAll().orderBy('name').execute(),
     usageByHost(db),
     db.selectFrom('server_group_members')
       .innerJoin('instances', 'instances.uuid', 'server_group_members.server_id')
       .select(['server_group_members.group_id', 'instances.host'])
       .where('instances.deleted', '=', 0).where('instances.host', 'is not', null).execute(),
+    aggregateZones(db),
   ]);
   const groups = new Map<string, Map<string, number>>();
   for (const m of members) {
@@ -82,7 +85,8 @@ export async function loadHostStates(db: Db | Tx, now = Date.now()): Promise<Hos
     byGroup.set(m.group_id, (byGroup.get(m.group_id) ?? 0) + 1);
     groups.set(m.host, byGroup);
   }
-  return hosts.filter((h) => hostRoles(h).includes('compute')).map((h) => toHostState(h, usage.get(h.name), groups.get(h.name), now));
+  return hosts.filter((h) => hostRoles(h).includes('compute'))
+    .map((h) => toHostState({ ...h, availability_zone: zones.get(h.name) ?? h.availability_zone }, usage.get(h.name), groups.get(h.name), now));
 }
 
 function toHostState(h: HostRow, used: HostUsage | undefined, groupMembers: Map<string, number> | undefined, now: number): HostState {

@@ -13,6 +13,7 @@ import type { InstanceRow } from '../../store/schema-servers.js';
 import type { Tx } from '../../store/store.js';
 import { nowIso, uuid } from '../../util/ids.js';
 import { extraSpecsOf, findVisibleFlavor } from '../catalog/flavor-access.js';
+import { hostZones } from '../catalog/zones.js';
 import { checkComputeQuota, checkServerGroupMembersQuota, userQuotas } from '../catalog/quotas.js';
 import type { ComputeService } from '../service.js';
 import { startAction } from '../lifecycle/records.js';
@@ -92,10 +93,7 @@ async function placement(tx: Tx, ctx: AuthContext, cmd: CreateCommand): Promise<
     if (!known) throw badRequest(cmd.host !== null ? `Compute host ${name} could not be found.` : `Compute node ${name} could not be found.`);
     host = name;
   }
-  if (az !== null) {
-    const zone = await tx.selectFrom('hosts').select('availability_zone').where('availability_zone', '=', az).limit(1).executeTakeFirst();
-    if (!zone) throw badRequest('The requested availability zone is not available');
-  }
+  if (az !== null && ![...(await hostZones(tx)).values()].includes(az)) throw badRequest('The requested availability zone is not available');
   return { availabilityZone: az, forcedHost: host ?? node, forcedNode: node };
 }
 

@@ -42,6 +42,7 @@ export const TaskState = {
   SHELVING_OFFLOADING: 'shelving_offloading',
   UNSHELVING: 'unshelving',
   RESCUING: 'rescuing',
+  MIGRATING: 'migrating',
   UNRESCUING: 'unrescuing',
   DELETING: 'deleting',
 } as const;
@@ -58,13 +59,14 @@ export function statusOf(vmState: string, taskState: string | null, deleted = fa
         case TaskState.REBUILDING:
         case TaskState.REBUILD_SPAWNING: return 'REBUILD';
         case TaskState.UPDATING_PASSWORD: return 'PASSWORD';
+        case TaskState.MIGRATING: return 'MIGRATING';
         default: return 'ACTIVE';
       }
     case VmState.STOPPED:
       return taskState === TaskState.REBUILDING || taskState === TaskState.REBUILD_SPAWNING ? 'REBUILD'
         : taskState === TaskState.REBOOTING_HARD ? 'HARD_REBOOT' : 'SHUTOFF';
     case VmState.BUILDING: return 'BUILD';
-    case VmState.PAUSED: return taskState === TaskState.REBOOTING_HARD ? 'HARD_REBOOT' : 'PAUSED';
+    case VmState.PAUSED: return taskState === TaskState.REBOOTING_HARD ? 'HARD_REBOOT' : taskState === TaskState.MIGRATING ? 'MIGRATING' : 'PAUSED';
     case VmState.SUSPENDED: return taskState === TaskState.REBOOTING_HARD ? 'HARD_REBOOT' : 'SUSPENDED';
     case VmState.RESCUED: return 'RESCUE';
     case VmState.RESIZED: return 'VERIFY_RESIZE';
@@ -89,6 +91,7 @@ export function statesForStatus(status: string): { vmStates: string[]; taskState
     case 'HARD_REBOOT': return { vmStates: [VmState.ACTIVE, VmState.STOPPED, VmState.PAUSED, VmState.SUSPENDED, VmState.ERROR], taskStates: [TaskState.REBOOTING_HARD] };
     case 'REBUILD': return { vmStates: [VmState.ACTIVE, VmState.STOPPED, VmState.ERROR], taskStates: [TaskState.REBUILDING, TaskState.REBUILD_SPAWNING] };
     case 'PASSWORD': return { vmStates: [VmState.ACTIVE], taskStates: [TaskState.UPDATING_PASSWORD] };
+    case 'MIGRATING': return { vmStates: [VmState.ACTIVE, VmState.PAUSED], taskStates: [TaskState.MIGRATING] };
     case 'SHUTOFF': return { vmStates: [VmState.STOPPED] };
     case 'PAUSED': return { vmStates: [VmState.PAUSED] };
     case 'SUSPENDED': return { vmStates: [VmState.SUSPENDED] };

@@ -36,6 +36,8 @@ export interface PortPrefilter {
   readonly network_id?: readonly string[];
   readonly device_id?: readonly string[];
   readonly id?: readonly string[];
+  /** One page in id order: the ports after `after` (when given), at most `limit` of them. */
+  readonly page?: { readonly after?: string; readonly limit: number };
 }
 
 /** The WHERE of a port list: the caller's visibility and the simple filters SQL can apply. */
@@ -44,6 +46,10 @@ function portWhere<O>(query: SelectQueryBuilder<Database, 'ports', O>, ctx: Auth
   if (prefilter.network_id) q = q.where('ports.network_id', 'in', [...prefilter.network_id]);
   if (prefilter.device_id) q = q.where('ports.device_id', 'in', [...prefilter.device_id]);
   if (prefilter.id) q = q.where('ports.id', 'in', [...prefilter.id]);
+  if (prefilter.page) {
+    if (prefilter.page.after !== undefined) q = q.where('ports.id', '>', prefilter.page.after);
+    q = q.orderBy('ports.id').limit(prefilter.page.limit);
+  }
   if (!isAdmin(ctx)) {
     const project = ctx.projectId ?? '';
     q = q.where((eb) => eb.or([
@@ -57,6 +63,7 @@ function portWhere<O>(query: SelectQueryBuilder<Database, 'ports', O>, ctx: Auth
 /** Every port the caller may see (the SQL side of a list; attribute filters come after), and the scope that selected them. */
 export async function readablePorts(ctx: AuthContext, db: Db | Tx, prefilter: PortPrefilter): Promise<{ rows: PortRow[]; scope: PortScope }> {
   const rows = await selectPortRows(db, portWhere(db.selectFrom('ports'), ctx, prefilter));
+  if (prefilter.page) return { rows, scope: { ids: rows.map((r) => r.id) } };
   return { rows, scope: { subquery: (d) => portWhere(d.selectFrom('ports').select('ports.id'), ctx, prefilter) } };
 }
 

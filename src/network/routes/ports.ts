@@ -1,7 +1,7 @@
 /** /v2.0/ports: create (single and bulk), list, show, update, delete. */
 import type { FastifyInstance } from 'fastify';
 import { caller } from '../../api/auth-hook.js';
-import { listResponse, parseQuery, type View } from '../listing.js';
+import { listResponse, parseQuery, single, type Query, type View } from '../listing.js';
 import { readablePorts, visiblePort } from '../ports/access.js';
 import { createPortRequest } from '../ports/api-create.js';
 import { deletePortRequest } from '../ports/delete.js';
@@ -15,6 +15,23 @@ import { listResponseOne } from './networks.js';
 
 /** Filters simple enough to narrow the SQL query (the in-memory filters still apply after). */
 const PREFILTERS = ['network_id', 'device_id', 'id'] as const;
+/** Query parameters that still allow the page to be cut in SQL. */
+const PAGEABLE = new Set<string>([...PREFILTERS, 'limit', 'marker', 'fields', 'sort_key', 'sort_dir']);
+
+/**
+ * A page in the default order (by id) with no filter SQL cannot apply: the database returns
+ * just that page (and one more row, so the list still knows whether a next link is due).
+ * Anything else takes the general path, which filters and sorts every visible port.
+ */
+function sqlPage(query: Query): { after?: string; limit: number } | null {
+  if (!Object.keys(query).every((k) => PAGEABLE.has(k))) return null;
+  if (query.sort_key && !query.sort_key.every((k) => k === 'id')) return null;
+  if (query.sort_dir && !query.sort_dir.every((d) => d === 'asc')) return null;
+  const limit = Number(single(query, 'limit'));
+  if (!Number.isInteger(limit) || limit <= 0) return null;
+  const marker = single(query, 'marker');
+  return marker === undefined ? { limit: limit + 1 } : { after: marker, limit: limit + 1 };
+}
 
 export async function portRoutes(app: FastifyInstance, service: NetworkService): Promise<void> {
   const db = service.db;
@@ -25,7 +42,14 @@ export async function portRoutes(app: FastifyInstance, service: NetworkService):
     if (query.fixed_ips) parseFixedIpFilters(query.fixed_ips);
     const prefilter: Partial<Record<(typeof PREFILTERS)[number], string[]>> = {};
     for (const key of PREFILTERS) if (query[key]) prefilter[key] = query[key];
-    const { rows, scope } = await readablePorts(ctx, db, prefilter);
+    let page = sqlPage(query);
+    // A marker outside the list means "from the start" on the general path: keep that meaning.
+    if (page?.after !== undefined) {
+      const marker = page.after;
+      const within = !prefilter.id || prefilter.id.includes(marker);
+      if (!within || (await readablePorts(ctx, db, { ...prefilter, id: [marker] })).rows.length === 0) page = null;
+    }
+    const { rows, scope } = await readablePorts(ctx, db, page ? { ...prefilter, page } : prefilter);
     const views = await loadPortViews(service, ctx, rows, db, scope);
     return listResponse(request, 'ports', views, portListSpec());
   });

@@ -14,6 +14,7 @@ import { metadataMap } from '../input-types.js';
 import { ACTION_STATES, TaskState } from '../states.js';
 import { transition } from './transition.js';
 import { isAdmin } from '../../../policy/context.js';
+import { hostZones } from '../../catalog/zones.js';
 import { policyDenied } from '../access.js';
 
 export interface ImageAnswer {
@@ -89,8 +90,7 @@ export async function unshelve(service: ComputeService, request: FastifyRequest,
     if (value.availability_zone === null && atLeast(request, '2.91')) unpin = true;
     else if (value.availability_zone !== undefined) {
       az = nameString(value.availability_zone, 'availability_zone');
-      const known = await service.db.selectFrom('hosts').select('name').where('availability_zone', '=', az).executeTakeFirst();
-      if (!known) throw badRequest('The requested availability zone is not available');
+      if (![...(await hostZones(service.db)).values()].includes(az)) throw badRequest('The requested availability zone is not available');
     }
     if (value.host !== undefined) {
       // 2.91: an admin may name the host the server comes back on.
