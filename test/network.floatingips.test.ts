@@ -163,6 +163,14 @@ describe('network: floating IPs', () => {
     neutronError(await cloud.request('PUT', `${V2}/floatingips/${foreign.id}`, { token: demo, body: { floatingip: { port_id: adminPort.id } } }), 404, 'PortNotFound');
   });
 
+  it('deleting an external network takes its unassociated floating IPs along', async () => {
+    const other = await externalNetwork(cloud, admin, '198.51.100.0/24', { start: '198.51.100.10', end: '198.51.100.20' });
+    const fip = await newFloatingIp(cloud, admin, { floating_network_id: other.network.id });
+    assert.equal((await cloud.request('DELETE', `${V2}/networks/${other.network.id}`, { token: admin })).status, 204);
+    neutronError(await cloud.request('GET', `${V2}/floatingips/${fip.id}`, { token: admin }), 404, 'FloatingIPNotFound');
+    neutronError(await cloud.request('GET', `${V2}/subnets/${other.subnet.id}`, { token: admin }), 404, 'SubnetNotFound');
+  });
+
   it('lists the floating IP pools and counts floating IPs against the quota', async () => {
     const pools = (await getJson(cloud, demo, '/floatingip_pools')).floatingip_pools;
     assert.deepEqual(pools, [{ subnet_id: ext.subnet.id, subnet_name: '', network_id: ext.network.id, project_id: ext.subnet.project_id, tenant_id: ext.subnet.project_id }]);

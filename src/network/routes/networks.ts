@@ -16,6 +16,7 @@ import type { NetworkService } from '../service.js';
 import { mtuFor } from '../settings.js';
 import { bad, createBodies, isUuid, onlyKnown, optBool, optInt, optString, optStringList, updateBody, type Body } from '../validate.js';
 import { networkView } from '../views.js';
+import { deleteDisassociatedFloatingIps } from '../l3/network-delete.js';
 import { ensurePolicyNotInUse, syncNetworkWildcards } from '../rbac.js';
 
 const PROVIDER = ['provider:network_type', 'provider:physical_network', 'provider:segmentation_id'] as const;
@@ -230,6 +231,7 @@ export async function networkRoutes(app: FastifyInstance, service: NetworkServic
 
 /** Deletes a network with what dies with it (its DHCP ports, subnets, segments); refuses while other ports use it. */
 export async function deleteNetworkRows(tx: Tx, id: string): Promise<void> {
+  await deleteDisassociatedFloatingIps(tx, id);
   const ports = await tx.selectFrom('ports').select(['id', 'device_owner']).where('network_id', '=', id).execute();
   if (ports.some((p) => !NETWORK_OWNED_DEVICE_OWNERS.includes(p.device_owner))) {
     throw inUse('NetworkInUse', `Unable to complete operation on network ${id}. There are one or more ports still in use on the network.`);
