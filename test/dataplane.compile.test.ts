@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { compile, type CompileContext } from '../src/agent/compile.js';
 import type { Model, ModelPort } from '../src/agent/model.js';
+import { validIfName, vxlanName } from '../src/dataplane/names.js';
 
 const NET = '1420c69e-77fe-4f06-8bdc-8c933196742c';
 const FLAT = 'fab2345c-5de9-4fda-8342-f0430a9239ea';
@@ -172,6 +173,18 @@ describe('dataplane: compile', () => {
     const elsewhere = compile({ ...m, dhcpHosts: new Map([[NET, ['compute2']]]), ports: m.ports.filter((p) => p.id !== PORT_A) }, ctx('compute1'));
     assert.deepEqual(elsewhere.bridges, []);
     assert.equal(elsewhere.underlay?.ip, '100.64.0.1');
+  });
+
+  it('names every interface within IFNAMSIZ (15 characters)', () => {
+    const plan = compile(model(), ctx('compute1'));
+    const names = [
+      plan.underlay?.hostDev, plan.underlay?.fabricDev, plan.underlay?.fabricBridge, ...plan.fabric.bridges.map((b) => b.name),
+      ...plan.bridges.flatMap((b) => [b.name, b.uplink?.kind === 'vxlan' ? b.uplink.device : undefined]),
+      ...plan.dhcp.flatMap((d) => [d.tap, d.device]), ...plan.taps.map((t) => t.tap),
+    ].filter((n): n is string => n !== undefined);
+    assert.ok(names.length >= 8);
+    for (const n of names) assert.ok(validIfName(n), n);
+    assert.ok(validIfName(vxlanName(16_777_215)), 'the largest VNI');
   });
 
   it('is deterministic: the same model gives the same plan', () => {

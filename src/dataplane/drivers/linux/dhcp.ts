@@ -52,5 +52,11 @@ export async function stopDnsmasq(record: DataplaneRecord, dir: string, pid: num
 
 /** Ends one lease now (dnsmasq-utils' dhcp_release, sent from inside the namespace). */
 export async function releaseLease(ns: string, dev: string, ip: string, mac: string, clientId: string): Promise<void> {
-  await execIn(ns, ['dhcp_release', dev, ip, mac, ...(clientId && clientId !== '*' ? [clientId] : [])], 5_000);
+  try {
+    await execIn(ns, ['dhcp_release', dev, ip, mac, ...(clientId && clientId !== '*' ? [clientId] : [])], 5_000);
+  } catch (err) {
+    // Without dnsmasq-utils the host file is still rewritten and dnsmasq reloaded: the lease
+    // then lasts until it expires, which is all Neutron's agent did before dhcp_release.
+    if (!/exec of "dhcp_release" failed|No such file/.test((err as Error).message)) throw err;
+  }
 }
