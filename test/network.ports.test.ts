@@ -129,6 +129,23 @@ describe('network: ports', () => {
     assert.deepEqual(none.body.port.dns_assignment, []);
   });
 
+  it('gives SLAAC ports their EUI-64 address, refuses a hand-picked one there, and moves it with the MAC', async () => {
+    const v6 = await newNetwork(cloud, demo, { name: 'v6' });
+    const v4 = await newSubnet(cloud, demo, v6.id, '10.6.0.0/24');
+    const slaac = await newSubnet(cloud, demo, v6.id, '2001:db8:6::/64', { ipv6AddressMode: 'slaac', enableDhcp: true });
+    const port = await newPort(cloud, demo, { network_id: v6.id, mac_address: 'fa:16:3e:11:22:33' });
+    assert.deepEqual(port.fixed_ips, [
+      { subnet_id: v4.id, ip_address: '10.6.0.2' },
+      { subnet_id: slaac.id, ip_address: '2001:db8:6:0:f816:3eff:fe11:2233' },
+    ]);
+    neutronError(await post(demo, { network_id: v6.id, fixed_ips: [{ subnet_id: slaac.id, ip_address: '2001:db8:6::99' }] }), 400, 'InvalidInput');
+    const kept = await put(demo, port.id, { fixed_ips: [{ subnet_id: v4.id, ip_address: '10.6.0.9' }] });
+    assert.deepEqual(kept.body.port.fixed_ips.map((f: Json) => f.ip_address), ['10.6.0.9', '2001:db8:6:0:f816:3eff:fe11:2233'], 'the SLAAC address stays');
+    const moved = await put(admin, port.id, { mac_address: 'fa:16:3e:44:55:66' });
+    assert.equal(moved.status, 200, moved.text);
+    assert.deepEqual(moved.body.port.fixed_ips.map((f: Json) => f.ip_address), ['10.6.0.9', '2001:db8:6:0:f816:3eff:fe44:5566']);
+  });
+
   it('keeps MACs unique per network; the network owner and admins may choose one, only admins change it', async () => {
     const first = await newPort(cloud, demo, { network_id: net.id, mac_address: 'FA:16:3E:00:00:01' });
     assert.equal(first.mac_address, 'fa:16:3e:00:00:01');

@@ -12,7 +12,7 @@ import type { Database } from '../../store/schema.js';
 import type { Db, Tx } from '../../store/store.js';
 import { selectPortRows } from './rows.js';
 import type { PortScope } from './views.js';
-import { neutronNotFound, policyForbidden } from '../errors.js';
+import { policyForbidden } from '../errors.js';
 
 export const portNotFound = (id: string) => new ApiError('notFound', `Port ${id} could not be found.`, { type: 'PortNotFound' });
 
@@ -85,4 +85,3 @@ export function isRouterInterface(owner: string): boolean {
   return owner.startsWith('network:router_interface') || owner === 'network:ha_router_replicated_interface';
 }
 
-export { neutronNotFound };

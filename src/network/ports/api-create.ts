@@ -6,7 +6,7 @@ import type { AuthContext } from '../../policy/context.js';
 import { isAdmin } from '../../policy/context.js';
 import type { PortRow } from '../../store/schema-network.js';
 import type { Tx } from '../../store/store.js';
-import { policyForbidden } from '../errors.js';
+import { neutronNotFound, policyForbidden } from '../errors.js';
 import { owningProject, requireMember } from '../policy.js';
 import type { NetworkService } from '../service.js';
 import { bad, isUuid, optBool, type Body } from '../validate.js';
@@ -18,7 +18,6 @@ import { createPort, type PortSpec } from './create.js';
 import { checkSecurityGroups } from './groups.js';
 import { checkQuotaLocked } from './tx.js';
 import { DEFAULT_DNS_DOMAIN, dottedDomain } from './views.js';
-import { neutronNotFound } from '../errors.js';
 
 export const WRITABLE = ['name', 'description', 'admin_state_up', 'mac_address', 'fixed_ips', 'device_id', 'device_owner', 'security_groups',
   'port_security_enabled', 'allowed_address_pairs', 'extra_dhcp_opts', 'binding:host_id', 'binding:vnic_type', 'binding:profile',

@@ -141,6 +141,10 @@ export async function allocateRequested(tx: Tx, portId: string, networkId: strin
     const subnet = await subnetForRequest(tx, networkId, all, entry);
     if (entry.ip_address !== undefined) {
       checkSubnetIp(subnet, entry.ip_address, deviceOwner);
+      // SLAAC addresses come from the MAC; only router ports may take one by hand.
+      if (isAutoAddressSubnet(subnet) && !ROUTER_OWNERS.includes(deviceOwner)) {
+        throw new ApiError('badRequest', `Invalid input for operation: IPv6 address ${entry.ip_address} cannot be directly assigned to a port on subnet ${subnet.id} since the subnet is configured for automatic addresses.`, { type: 'InvalidInput' });
+      }
       await allocateSpecific(tx, subnet, entry.ip_address, portId);
     } else if (isAutoAddressSubnet(subnet)) {
       const address = eui64(subnet.cidr, mac);

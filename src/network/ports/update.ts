@@ -22,6 +22,7 @@ import {
   parseVnicType, stringAttr, type DhcpOpt,
 } from './attributes.js';
 import { addressPairsNeedPortSecurity, allocateRequested, eui64, groupsNeedPortSecurity, isAutoAddressSubnet, macInUse, networkSubnets, type FixedIpRequest } from './create.js';
+import { allocateSpecific } from '../ipam/allocator.js';
 import { checkSecurityGroups } from './groups.js';
 import { randomMac } from './mac.js';
 import { fixedIpsOf, securityGroupsOf, type FixedIp } from './views.js';
@@ -178,7 +179,7 @@ export async function updatePortRequest(service: NetworkService, ctx: AuthContex
       const next = subnet ? eui64(subnet.cidr, mac) : null;
       if (!subnet || next === null || next === ip.ip_address) continue;
       await tx.deleteFrom('ip_allocations').where('subnet_id', '=', ip.subnet_id).where('ip_address', '=', ip.ip_address).execute();
-      await allocateRequested(tx, id, port.network_id, mac, updated.device_owner, [{ subnet_id: subnet.id, ip_address: next }], subnets);
+      await allocateSpecific(tx, subnet, next, id);
     }
   }
   if (!changed && !addressesChanged) return port;
