@@ -1,7 +1,8 @@
 /**
  * GET /limits: the project's absolute limits (its quotas) and what it uses; an admin may ask
  * for another project with tenant_id. Network limits leave at 2.36, maxImageMeta at 2.39,
- * the personality limits at 2.57; there are no rate limits.
+ * the personality limits at 2.57; there are no rate limits. The usage report
+ * (os-simple-tenant-usage) is registered from here.
  */
 import type { FastifyInstance } from 'fastify';
 import { caller } from '../../api/auth-hook.js';
@@ -11,6 +12,7 @@ import { projectQuotas } from '../catalog/quotas.js';
 import { usageOf } from '../catalog/usage.js';
 import { atLeast } from '../microversion.js';
 import type { ComputeService } from '../service.js';
+import { tenantUsageRoutes } from './tenant-usage.js';
 
 /** Which quota each absolute limit shows. */
 const LIMIT_OF: readonly [string, string][] = [
@@ -51,4 +53,6 @@ export async function limitRoutes(app: FastifyInstance, service: ComputeService)
     if (!hidden.has('security_groups')) absolute.totalSecurityGroupsUsed = 0;
     return { limits: { rate: [], absolute } };
   });
+
+  await tenantUsageRoutes(app, service);
 }
