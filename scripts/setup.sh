@@ -6,6 +6,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # The data plane's Debian packages (dnsmasq, nft, busybox, dropbear): installed when root.
 bash scripts/dataplane-deps.sh
+# The cirros image (busybox, dropbear): built once into .cache/images/, rebuilt when its inputs change.
+bash scripts/build-cirros.sh
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] || [ package.json -nt node_modules/.package-lock.json ]; then
   echo "kumo: installing npm dependencies..." >&2

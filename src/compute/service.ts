@@ -11,8 +11,8 @@ import { Conductor } from './lifecycle/conductor.js';
 import type { Logger } from './lifecycle/context.js';
 
 export class ComputeService {
-  /** The driver of the compute hosts this process runs (KUMO_COMPUTE_DRIVER; the fake one by default). */
-  readonly driver: ComputeDriver = createDriver(process.env);
+  /** The driver of the compute hosts this process runs (KUMO_COMPUTE_DRIVER; linux with the Linux data plane, else fake). */
+  readonly driver: ComputeDriver;
   private lifecycle: Conductor | null = null;
 
   constructor(
@@ -21,7 +21,10 @@ export class ComputeService {
     readonly identity: IdentityService,
     readonly network: NetworkService,
     readonly hosts: HostRegistry,
-  ) {}
+    driver?: ComputeDriver,
+  ) {
+    this.driver = driver ?? createDriver(process.env, { home: config.home });
+  }
 
   get db() {
     return this.store.db;

@@ -3,11 +3,15 @@
  * it. Kumo's instances are containers whose root filesystem is a tarball, so its data is a tar
  * archive (container_format bare, disk_format raw, kumo_image_kind=rootfs-tarball).
  *
- * PLACEHOLDER: the archive built here holds only a README (and an os-release) saying it is a
- * placeholder. The Linux data-plane issue replaces it with a real bootable root filesystem;
- * until then the image is marked kumo_placeholder=true. Safe to run at every start: an intact
- * cirros is left alone, a missing one is created, a broken one (no data) gets its data again.
+ * The data is the real root filesystem scripts/build-cirros.sh makes from Debian packages
+ * (busybox, dropbear; .cache/images/cirros-rootfs.tar, or KUMO_CIRROS_ROOTFS). Where it could not
+ * be built (no packages, not root) a PLACEHOLDER archive holding only a README stands in, marked
+ * kumo_placeholder=true. Safe to run at every start: an intact cirros is left alone, a missing
+ * one is created, a broken one (no data) gets its data again, and a placeholder is replaced by
+ * the real root filesystem as soon as it exists.
  */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Readable } from 'node:stream';
 import type { ImageRow } from '../store/schema-image.js';
 import { nowIso, uuid } from '../util/ids.js';
@@ -43,16 +47,42 @@ export const CIRROS_PROPERTIES: Readonly<Record<string, string>> = {
   description: 'PLACEHOLDER root filesystem tarball until the real cirros-like rootfs is built',
 };
 
+export const CIRROS_REAL_PROPERTIES: Readonly<Record<string, string>> = {
+  kumo_image_kind: 'rootfs-tarball',
+  description: 'CirrOS-like root filesystem tarball (busybox, dropbear) built from Debian packages by scripts/build-cirros.sh',
+};
+
+/** The checkout's build cache: dist/src/image/ → the repository root. */
+const BUILT_ROOTFS = fileURLToPath(new URL('../../../.cache/images/cirros-rootfs.tar', import.meta.url));
+
+/** The real cirros root filesystem, or null when it has not been built on this machine. */
+export function builtRootfs(env: NodeJS.ProcessEnv = process.env): Buffer | null {
+  try {
+    return readFileSync(env.KUMO_CIRROS_ROOTFS || BUILT_ROOTFS);
+  } catch {
+    return null;
+  }
+}
+
 export async function bootstrapCirros(service: ImageService): Promise<string> {
   const db = service.db;
   const admin = await db.selectFrom('projects').select('id').where('name', '=', 'admin').where('domain_id', '=', 'default').executeTakeFirst();
   const existing = await db.selectFrom('images').selectAll().where('name', '=', CIRROS_NAME).where('visibility', '=', 'public')
     .orderBy('created_at').executeTakeFirst();
-  if (existing && ['active', 'deactivated'].includes(existing.status) && service.data.storedSize(existing.id) !== null) return existing.id;
+  const real = builtRootfs();
+  const properties = real ? CIRROS_REAL_PROPERTIES : CIRROS_PROPERTIES;
+  const placeholder = existing ? (await db.selectFrom('image_properties').select('value').where('image_id', '=', existing.id)
+    .where('name', '=', 'kumo_placeholder').executeTakeFirst()) !== undefined : false;
+  if (existing && ['active', 'deactivated'].includes(existing.status) && service.data.storedSize(existing.id) !== null && !(placeholder && real)) return existing.id;
 
   let row: ImageRow;
   if (existing) {
     row = existing;
+    // An old home's placeholder (or a broken image) gets the real data and loses the mark.
+    await service.store.transaction(async (tx) => {
+      await tx.deleteFrom('image_properties').where('image_id', '=', row.id).where('name', 'in', ['kumo_placeholder', 'description', 'kumo_image_kind']).execute();
+      await tx.insertInto('image_properties').values(Object.entries(properties).map(([name, value]) => ({ image_id: row.id, name, value }))).execute();
+    });
   } else {
     const now = nowIso();
     row = {
@@ -63,10 +93,10 @@ export async function bootstrapCirros(service: ImageService): Promise<string> {
     };
     await service.store.transaction(async (tx) => {
       await tx.insertInto('images').values(row).execute();
-      await tx.insertInto('image_properties').values(Object.entries(CIRROS_PROPERTIES).map(([name, value]) => ({ image_id: row.id, name, value }))).execute();
+      await tx.insertInto('image_properties').values(Object.entries(properties).map(([name, value]) => ({ image_id: row.id, name, value }))).execute();
     });
   }
-  const received = await service.data.receive(row.id, Readable.from([placeholderRootfs()]), 'raw');
+  const received = await service.data.receive(row.id, Readable.from([real ?? placeholderRootfs()]), 'raw');
   service.data.commit(received, row.id);
   await db.updateTable('images').set({
     status: 'active', size: received.size, virtual_size: received.virtualSize, checksum: received.md5,

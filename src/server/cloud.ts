@@ -30,6 +30,9 @@ import { writeRcFiles, type RcFiles } from '../bootstrap/rc-files.js';
 import { HostRegistry, localHostSpec, type HostSpec } from '../hosts/registry.js';
 import { Agent } from '../agent/agent.js';
 import { selectDataplane } from '../dataplane/select.js';
+import { LinuxDataplane } from '../dataplane/drivers/linux/driver.js';
+import { createDriver } from '../compute/driver/select.js';
+import { LinuxComputeDriver } from '../compute/driver/linux/linux-driver.js';
 
 export interface Cloud {
   readonly config: KumoConfig;
@@ -88,7 +91,11 @@ export async function startCloud(config: KumoConfig, logger: Logger = createLogg
     });
     await identity.start();
     const hosts = new HostRegistry(store);
-    const localHost: HostSpec = { ...localHostSpec(config.home), ...overrides.localHost };
+    // The data plane decides the compute driver (instances need its bridges), and the driver
+    // the hypervisor type the local host reports.
+    const dataplane = selectDataplane(config.dataplane, config.home);
+    const computeDriver = createDriver(process.env, { home: config.home, linuxDataplane: dataplane.driver instanceof LinuxDataplane });
+    const localHost: HostSpec = { ...localHostSpec(config.home), hypervisorType: computeDriver.hypervisorType, ...overrides.localHost };
     const stopHeartbeat = await hosts.runLocal(localHost);
 
     const app = createHttpServer({ logger });
@@ -104,7 +111,7 @@ export async function startCloud(config: KumoConfig, logger: Logger = createLogg
     const image = new ImageService(store, config, identity);
     await image.start();
     await app.register(imagePlugin, { image, prefix: '/image' });
-    const compute = new ComputeService(store, config, identity, network, hosts);
+    const compute = new ComputeService(store, config, identity, network, hosts, computeDriver);
     await bootstrapCompute(store, localHost.name);
     await app.register(computePlugin, { compute, prefix: '/compute' });
 
@@ -115,13 +122,13 @@ export async function startCloud(config: KumoConfig, logger: Logger = createLogg
     await reconcileCatalog(store, url, config.region, SERVED_SERVICES);
     // The local host's agent: a full reconcile before start returns; instances and dnsmasq
     // outlive the process and are adopted, not recreated, by the next start.
-    const dataplane = selectDataplane(config.dataplane, config.home);
-    logger.info({ dataplane: dataplane.reason }, 'data plane');
+    logger.info({ dataplane: dataplane.reason, compute: compute.driver.hypervisorType }, 'data plane');
     const agent = dataplane.driver && new Agent({
       store, driver: dataplane.driver, host: localHost.name, logger,
       dhcp: { domain: network.settings.dnsDomain },
       instancePortStatus: compute.driver.hypervisorType !== 'fake',
     });
+    if (agent && compute.driver instanceof LinuxComputeDriver) compute.driver.kick = () => agent.kick();
     await agent?.start();
     identity.changed();
     const authUrl = `${url}/v3`;
