@@ -82,6 +82,10 @@ describe('network: routers', () => {
     assert.equal(ports[0].network_id, ext.network.id);
     // The gateway port has no project: the router's owner does not see it among its ports.
     assert.equal((await getJson(cloud, demo, `/ports?device_id=${r.id}`)).ports.length, 0);
+    // The gateway port keeps the external network and its subnet in use.
+    neutronError(await cloud.request('DELETE', `${V2}/networks/${ext.network.id}`, { token: admin }), 409, 'NetworkInUse');
+    neutronError(await cloud.request('DELETE', `${V2}/subnets/${ext.subnet.id}`, { token: admin }), 409, 'SubnetInUse');
+    neutronError(await cloud.request('DELETE', `${V2}/ports/${ports[0].id}`, { token: admin }), 409, 'ServicePortInUse');
     neutronError(await cloud.request('PUT', `${V2}/routers/${r.id}`, { token: demo, body: { router: { external_gateway_info: { network_id: ext.network.id, enable_snat: false } } } }), 403, 'PolicyNotAuthorized');
     const snatOff = await cloud.request('PUT', `${V2}/routers/${r.id}`, { token: admin, body: { router: { external_gateway_info: { network_id: ext.network.id, enable_snat: false } } } });
     assert.equal(snatOff.status, 200, snatOff.text);
