@@ -124,6 +124,17 @@ describe('network: networks', () => {
     assert.equal(reusedVni, vni);
   });
 
+  it('deletes an external network together with its unassociated floating IPs', async () => {
+    const ext = (await create(admin, { name: 'ext-fip', 'router:external': true })).body.network;
+    const subnet = await cloud.request('POST', '/network/v2.0/subnets', { token: admin, body: { subnet: { network_id: ext.id, cidr: '198.51.100.0/24', ip_version: 4, enable_dhcp: false } } });
+    assert.equal(subnet.status, 201);
+    const fip = await cloud.request('POST', '/network/v2.0/floatingips', { token: admin, body: { floatingip: { floating_network_id: ext.id } } });
+    assert.equal(fip.status, 201);
+    assert.equal((await cloud.request('DELETE', `/network/v2.0/networks/${ext.id}`, { token: admin })).status, 204);
+    assert.equal((await cloud.request('GET', `/network/v2.0/floatingips/${fip.body.floatingip.id}`, { token: admin })).status, 404);
+    assert.equal((await cloud.request('GET', `/network/v2.0/subnets/${subnet.body.subnet.id}`, { token: admin })).status, 404);
+  });
+
   it('reports exhaustion of the VNI range with Neutron\'s error', async () => {
     const small = await startTestCloud({ overrides: { network: { vniRanges: [[1, 2]] } } });
     try {

@@ -62,8 +62,10 @@ const invalidIpForNetwork = (ip: string) =>
 const ROUTER_OWNERS = ['network:router_interface', 'network:router_interface_distributed', 'network:ha_router_replicated_interface', 'network:router_gateway'];
 
 /** True for SLAAC-style IPv6 subnets, whose addresses derive from the MAC (EUI-64). */
-export function isAutoAddressSubnet(s: Pick<SubnetRow, 'ip_version' | 'ipv6_address_mode'>): boolean {
-  return s.ip_version === 6 && (s.ipv6_address_mode === 'slaac' || s.ipv6_address_mode === 'dhcpv6-stateless');
+export function isAutoAddressSubnet(s: Pick<SubnetRow, 'ip_version' | 'ipv6_address_mode' | 'ipv6_ra_mode'>): boolean {
+  // Either mode set to SLAAC or stateless DHCPv6 makes the guest build its own address.
+  const auto = (mode: string | null) => mode === 'slaac' || mode === 'dhcpv6-stateless';
+  return s.ip_version === 6 && (auto(s.ipv6_address_mode) || auto(s.ipv6_ra_mode));
 }
 
 export function eui64(cidr: string, mac: string): string | null {
