@@ -6,6 +6,7 @@ import { loadConfig } from '../config/config.js';
 import { startCloud } from '../server/cloud.js';
 import { LinuxDataplane } from '../dataplane/drivers/linux/driver.js';
 import { processArgv } from '../dataplane/linux/proc.js';
+import { execInServer } from './exec.js';
 
 function banner(cloud: Awaited<ReturnType<typeof startCloud>>, ms: number): string {
   const rel = (p: string) => p;
@@ -91,9 +92,12 @@ async function main(argv: string[]): Promise<void> {
       return start();
     case 'down':
       return down();
+    case 'exec':
+      process.exitCode = await execInServer(loadConfig(), argv.slice(1));
+      return;
     case 'help':
     case '--help':
-      process.stdout.write('usage: kumo [start|down]\n');
+      process.stdout.write('usage: kumo [start|down|exec <server> [-- cmd...]]\n');
       return;
     default:
       process.stderr.write(`kumo: unknown command '${command}' (try: kumo help)\n`);

@@ -1,0 +1,44 @@
+/**
+ * `kumo exec <server> [-- cmd...]`: a shell or a command inside a running instance, like
+ * `lxc exec`. The server is found by id or name in the store; its init is found by the PID,
+ * start time and marker recorded in its state.json (never by name), and nsenter joins all its
+ * namespaces (network, mount, UTS, PID) with its root and working directory.
+ */
+import { spawn } from 'node:child_process';
+import type { KumoConfig } from '../config/config.js';
+import { openStore } from '../store/store.js';
+import { alive } from '../compute/driver/linux/init-process.js';
+import { InstanceFiles, initMarker } from '../compute/driver/linux/state.js';
+
+const GUEST_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', TERM: process.env.TERM || 'xterm', LC_ALL: 'C' };
+
+async function findServer(config: KumoConfig, ref: string): Promise<string> {
+  const store = await openStore({ databaseUrl: config.databaseUrl, sqliteFile: config.sqliteFile });
+  try {
+    const rows = await store.db.selectFrom('instances').select(['uuid', 'name']).where('deleted', '=', 0)
+      .where((eb) => eb.or([eb('uuid', '=', ref), eb('name', '=', ref)])).execute();
+    const byId = rows.find((r) => r.uuid === ref);
+    if (byId) return byId.uuid;
+    if (rows.length > 1) throw new Error(`more than one server is named ${ref}; use its id`);
+    if (rows.length === 0) throw new Error(`no server ${ref}`);
+    return (rows[0] as { uuid: string }).uuid;
+  } finally {
+    await store.close();
+  }
+}
+
+export async function execInServer(config: KumoConfig, args: readonly string[]): Promise<number> {
+  const [ref, ...rest] = args;
+  if (!ref) throw new Error('usage: kumo exec <server> [-- cmd...]');
+  const command = rest[0] === '--' ? rest.slice(1) : rest;
+  const uuid = await findServer(config, ref);
+  const state = new InstanceFiles(config.home).read(uuid);
+  if (!state) throw new Error(`server ${ref} has no instance on this host (not the linux compute driver?)`);
+  if (!state.init || !alive(state.init, initMarker(uuid))) throw new Error(`server ${ref} is not running`);
+  const argv = ['-t', String(state.init.pid), '-n', '-m', '-u', '-p', '-r', '-w', '--', ...(command.length > 0 ? command : ['/bin/sh', '-l'])];
+  return new Promise((resolve, reject) => {
+    const child = spawn('nsenter', argv, { stdio: 'inherit', env: { ...GUEST_ENV, PATH: `${GUEST_ENV.PATH}` } });
+    child.once('error', reject);
+    child.once('close', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+  });
+}
