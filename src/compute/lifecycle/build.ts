@@ -53,20 +53,31 @@ async function failBuild(ctx: LifecycleContext, row: InstanceRow, fromTask: stri
 
 export async function schedule(ctx: LifecycleContext, row: InstanceRow): Promise<void> {
   const startedAt = nowIso();
+  let placed = false;
   try {
-    // One placement decision at a time: each sees the claims of the ones before it.
+    // One placement decision at a time: each sees the claims of the ones before it. The ports
+    // are made in the same transaction (one commit instead of two on the way to ACTIVE); the
+    // networking task state is kept for builds a previous run left there.
     await ctx.schedulerLock.run(() => ctx.store.transaction(async (tx) => {
       const spec = requestSpecOf(row, await groupPolicy(tx, row));
       const hosts = await loadHostStates(tx);
-      const [host] = selectHosts(hosts, spec, 1);
+      const [host] = selectHosts(hosts, spec, 1) as [string];
+      placed = true;
       const az = hosts.find((h) => h.name === host)?.availabilityZone ?? row.availability_zone;
-      if (!await casUpdate(tx, row.uuid, TaskState.SCHEDULING, { host, node: host, availability_zone: az, task_state: TaskState.NETWORKING })) return;
+      if (!await casUpdate(tx, row.uuid, TaskState.SCHEDULING, { host, node: host, availability_zone: az, task_state: TaskState.SPAWNING })) return;
       await recordEvent(tx, row.uuid, NO_VALID_HOST_EVENT, null, startedAt, { ok: true }, false);
+      await allocateNetworks(tx, { ...row, host, node: host, availability_zone: az });
     }));
   } catch (err) {
-    if (!(err instanceof NoValidHost)) throw err;
-    await failBuild(ctx, row, TaskState.SCHEDULING, NO_VALID_HOST_EVENT, startedAt, err.message,
-      `NoValidHost: ${err.message}${err.failedFilter ? ` (filter ${err.failedFilter} returned 0 hosts)` : ''}`);
+    if (err instanceof NoValidHost) {
+      await failBuild(ctx, row, TaskState.SCHEDULING, NO_VALID_HOST_EVENT, startedAt, err.message,
+        `NoValidHost: ${err.message}${err.failedFilter ? ` (filter ${err.failedFilter} returned 0 hosts)` : ''}`);
+      return;
+    }
+    if (!placed) throw err;
+    const reason = err instanceof Error ? err.message : String(err);
+    await failBuild(ctx, row, TaskState.SCHEDULING, BUILD_EVENT, startedAt,
+      `Build of instance ${row.uuid} aborted: Failed to allocate the network(s), not rescheduling.`, reason);
   }
 }
 
