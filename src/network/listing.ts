@@ -59,17 +59,20 @@ function tagSet(query: Query, name: string): string[] | null {
 }
 
 export function applyFilters(views: readonly View[], query: Query, spec: ListSpec = {}): View[] {
-  const known = new Set<string>([...(spec.extraFilters ?? []), ...(spec.knownAttributes ?? []), ...Object.keys(spec.custom ?? {})]);
-  for (const v of views) for (const k of Object.keys(v)) known.add(k);
   const filters = Object.entries(query).filter(([key]) => !CONTROL.has(key));
-  for (const [key] of filters) {
-    // An empty collection cannot tell which attributes exist; a known resource attribute list does.
-    if (!known.has(key) && (views.length > 0 || spec.knownAttributes)) throw badRequestType(`[${key}] is invalid attribute for filtering`);
-  }
   const tags = tagSet(query, 'tags');
   const tagsAny = tagSet(query, 'tags-any');
   const notTags = tagSet(query, 'not-tags');
   const notTagsAny = tagSet(query, 'not-tags-any');
+  // The common unfiltered list: nothing to validate or test (this used to gather every key of
+  // every row first, about a millisecond for 1,000 ports).
+  if (filters.length === 0 && !tags && !tagsAny && !notTags && !notTagsAny) return [...views];
+  const known = new Set<string>([...(spec.extraFilters ?? []), ...(spec.knownAttributes ?? []), ...Object.keys(spec.custom ?? {})]);
+  for (const [key] of filters) {
+    // An empty collection cannot tell which attributes exist; a known resource attribute list does.
+    if (known.has(key) || views.some((v) => key in v)) continue;
+    if (views.length > 0 || spec.knownAttributes) throw badRequestType(`[${key}] is invalid attribute for filtering`);
+  }
   return views.filter((view) => {
     for (const [key, values] of filters) {
       const custom = spec.custom?.[key];
@@ -116,12 +119,19 @@ export function applySort(views: readonly View[], query: Query): View[] {
   });
 }
 
-export function applyFields(view: View, query: Query): View {
-  const fields = query.fields?.flatMap((f) => f.split(',')).filter((f) => f !== '');
-  if (!fields || fields.length === 0) return view;
+function fieldList(query: Query): string[] {
+  return query.fields?.flatMap((f) => f.split(',')).filter((f) => f !== '') ?? [];
+}
+
+function pick(view: View, fields: readonly string[]): View {
+  if (fields.length === 0) return view;
   const result: View = {};
   for (const f of fields) if (f in view) result[f] = view[f];
   return result;
+}
+
+export function applyFields(view: View, query: Query): View {
+  return pick(view, fieldList(query));
 }
 
 function pageUrl(request: FastifyRequest, marker: string, reverse: boolean): string {
@@ -163,6 +173,8 @@ export function listResponse(request: FastifyRequest, collection: string, views:
     }
     if (links.length) body[`${collection}_links`] = links;
   }
-  body[collection] = rows.map((r) => applyFields(r, query));
+  // `fields` parsed once per list, not once per row.
+  const fields = fieldList(query);
+  body[collection] = fields.length === 0 ? rows : rows.map((r) => pick(r, fields));
   return body;
 }
