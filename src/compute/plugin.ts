@@ -18,6 +18,8 @@ import { availabilityZoneRoutes } from './routes/availability-zones.js';
 import { limitRoutes } from './routes/limits.js';
 import { quotaRoutes } from './routes/quotas.js';
 import { serverGroupRoutes } from './routes/server-groups.js';
+import { securityGroupProxyRoutes } from './routes/security-groups.js';
+import { floatingIpProxyRoutes } from './routes/floating-ips.js';
 
 export async function computePlugin(app: FastifyInstance, options: { compute: ComputeService }): Promise<void> {
   const { compute } = options;
@@ -32,7 +34,7 @@ export async function computePlugin(app: FastifyInstance, options: { compute: Co
   });
   await versionRoutes(app);
   for (const routes of [serverRoutes, serverActionRoutes, interfaceRoutes, flavorRoutes, keypairRoutes, hypervisorRoutes, serviceRoutes,
-    availabilityZoneRoutes, limitRoutes, quotaRoutes, serverGroupRoutes]) {
+    availabilityZoneRoutes, limitRoutes, quotaRoutes, serverGroupRoutes, securityGroupProxyRoutes, floatingIpProxyRoutes]) {
     await app.register(async (scope) => routes(scope, compute), { prefix: '/v2.1' });
   }
 }

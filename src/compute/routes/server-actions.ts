@@ -23,6 +23,8 @@ import { showDocument } from './servers.js';
 import { createBackup, createImage, imageAnswer, shelve, shelveOffload, unshelve } from '../servers/actions/snapshots.js';
 import { findBootImage } from '../servers/images.js';
 import { coldMigrate, liveMigrate, resetState } from '../servers/actions/admin.js';
+import { associate, disassociate } from '../floating-ips/proxy.js';
+import { isIP } from 'node:net';
 import { setSystemMetadata } from '../lifecycle/snapshot.js';
 
 type IdParams = { Params: { id: string } };
@@ -195,6 +197,23 @@ const softDeleted = (name: string): Handler => async (service, _request, ctx, id
   return undefined;
 };
 
+/** addFloatingIp / removeFloatingIp (until 2.44): Nova's proxy to Neutron floating IP association. */
+const floatingIpAction = (add: boolean): Handler => async (service, request, ctx, id, value) => {
+  const name = add ? 'addFloatingIp' : 'removeFloatingIp';
+  if (atLeast(request, '2.44')) throw badRequest(`There is no such action: ${name}`);
+  if (!isObject(value)) throw invalid(name, value ?? null, `${pyRepr(value ?? null)} is not of type 'object'`);
+  const address = value.address;
+  if (typeof address !== 'string' || isIP(address) === 0) throw invalid('address', address ?? null, `${pyRepr(address ?? null)} is not valid under any of the given schemas`);
+  const fixed = value.fixed_address;
+  if (fixed !== undefined && (typeof fixed !== 'string' || isIP(fixed) === 0)) throw invalid('fixed_address', fixed, `${pyRepr(fixed)} is not valid under any of the given schemas`);
+  await service.store.transaction(async (tx) => {
+    const row = await loadServer(tx, ctx, id);
+    if (add) await associate(tx, ctx, row.uuid, address, typeof fixed === 'string' ? fixed : null);
+    else await disassociate(tx, ctx, row.uuid, address);
+  });
+  return undefined;
+};
+
 /** Which handler each action key runs, with the policy that guards it. */
 const ACTIONS: Readonly<Record<string, { handler: Handler; rule: string; reader?: boolean }>> = {
   reboot: { handler: reboot, rule: 'os_compute_api:servers:reboot' },
@@ -221,6 +240,8 @@ const ACTIONS: Readonly<Record<string, { handler: Handler; rule: string; reader?
   'os-resetState': { handler: async (s, r, c, i, v) => { await resetState(s, r, c, i, v); return undefined; }, rule: 'os_compute_api:os-admin-actions:reset_state' },
   'os-migrateLive': { handler: async (s, r, c, i, v) => { await liveMigrate(s, r, c, i, v); return undefined; }, rule: 'os_compute_api:os-migrate-server:migrate_live' },
   migrate: { handler: async (s, r, c, i, v) => { await coldMigrate(s, r, c, i, v); return undefined; }, rule: 'os_compute_api:os-migrate-server:migrate' },
+  addFloatingIp: { handler: floatingIpAction(true), rule: 'os_compute_api:os-floating-ips:add' },
+  removeFloatingIp: { handler: floatingIpAction(false), rule: 'os_compute_api:os-floating-ips:remove' },
   forceDelete: { handler: softDeleted('forceDelete'), rule: 'os_compute_api:os-deferred-delete:force' },
   restore: { handler: softDeleted('restore'), rule: 'os_compute_api:os-deferred-delete:restore' },
 };
