@@ -5,26 +5,13 @@
  * start time, and the unauthenticated version document (GET /) for the API calls.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createServer } from 'node:net';
-import { fmt, median, percentile, timeMany } from './stats.js';
+import { join } from 'node:path';
+import { median, percentile, timeMany } from './stats.js';
+import { ADMIN_PASSWORD, ROOT, freePort, removeHome, startKumo, type Dataplane } from './kumo.js';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
-const PASSWORD = 'bench-secret';
-
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => res(port));
-    });
-    server.on('error', rej);
-  });
-}
+const PASSWORD = ADMIN_PASSWORD;
 
 function authBody(): string {
   return JSON.stringify({ auth: {
@@ -41,14 +28,17 @@ async function issue(base: string): Promise<string> {
 }
 
 /** Spawns a command and measures until the first token is issued (or the process exits). */
-async function timeToFirstToken(command: string, args: string[], home: string): Promise<number> {
+async function timeToFirstToken(command: string, args: string[], home: string, dataplane: Dataplane): Promise<number> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const start = performance.now();
   const child = spawn(command, args, {
     cwd: ROOT,
-    env: { ...process.env, KUMO_HOME: home, KUMO_LISTEN: `127.0.0.1:${port}`, KUMO_ADMIN_PASSWORD: PASSWORD, KUMO_PROVISION_DEMO: '0' },
+    env: { ...process.env, KUMO_HOME: home, KUMO_LISTEN: `127.0.0.1:${port}`, KUMO_ADMIN_PASSWORD: PASSWORD, KUMO_PROVISION_DEMO: '0', KUMO_DATAPLANE: dataplane },
     stdio: 'ignore',
+    // Its own process group: npm runs bash runs node, and SIGTERM to npm alone leaves the
+    // cloud running (orphaned, still holding its port and state directory).
+    detached: true,
   });
   let exited = false;
   child.on('exit', () => { exited = true; });
@@ -63,8 +53,25 @@ async function timeToFirstToken(command: string, args: string[], home: string): 
       }
     }
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => (exited ? r(null) : child.once('exit', r)));
+    await stopGroup(child.pid ?? 0);
+  }
+}
+
+/** SIGTERM to the whole process group, then wait until every member (the cloud too) is gone. */
+async function stopGroup(pgid: number): Promise<void> {
+  const alive = () => {
+    try {
+      process.kill(-pgid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (pgid <= 0 || !alive()) return;
+  process.kill(-pgid, 'SIGTERM');
+  for (let waited = 0; alive(); waited += 20) {
+    if (waited > 15_000) process.kill(-pgid, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 20));
   }
 }
 
@@ -78,7 +85,7 @@ export interface IdentityBenchResult {
   readonly [name: string]: { readonly p50: number; readonly p90?: number; readonly n: number; readonly baselineP50?: number; readonly ratio?: number };
 }
 
-export async function benchIdentity(runs = 5): Promise<IdentityBenchResult> {
+export async function benchIdentity(runs = 5, dataplane: Dataplane = 'fake'): Promise<IdentityBenchResult> {
   const result: Record<string, { p50: number; p90?: number; n: number; baselineP50?: number; ratio?: number }> = {};
   const nodeBase: number[] = [];
   const firstStart: number[] = [];
@@ -87,28 +94,22 @@ export async function benchIdentity(runs = 5): Promise<IdentityBenchResult> {
     const home = mkdtempSync(join(tmpdir(), 'kumo-bench-'));
     try {
       nodeBase.push(await nodeStartup());
-      firstStart.push(await timeToFirstToken('npm', ['start', '--silent'], home));
-      resume.push(await timeToFirstToken('npm', ['start', '--silent'], home));
+      firstStart.push(await timeToFirstToken('npm', ['start', '--silent'], home, dataplane));
+      resume.push(await timeToFirstToken('npm', ['start', '--silent'], home, dataplane));
     } finally {
-      rmSync(home, { recursive: true, force: true });
+      removeHome(home);
     }
   }
   const nb = median(nodeBase);
   result['npm start → first token (new KUMO_HOME)'] = { p50: median(firstStart), n: runs, baselineP50: nb, ratio: median(firstStart) / nb };
   result['npm start → first token (existing KUMO_HOME)'] = { p50: median(resume), n: runs, baselineP50: nb, ratio: median(resume) / nb };
 
-  // API latency against one running cloud.
-  const home = mkdtempSync(join(tmpdir(), 'kumo-bench-'));
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['dist/src/cli/main.js', 'start'], {
-    cwd: ROOT, env: { ...process.env, KUMO_HOME: home, KUMO_LISTEN: `127.0.0.1:${port}`, KUMO_ADMIN_PASSWORD: PASSWORD, KUMO_PROVISION_DEMO: '0' }, stdio: 'ignore',
-  });
+  // API latency against one running cloud (started as the other suites start theirs: it waits
+  // for the first token as long as a loaded machine needs, where a fixed 4 s wait did not).
+  const kumo = await startKumo({ dataplane });
+  const base = kumo.base;
+  const token = kumo.client.token;
   try {
-    let token = '';
-    for (let i = 0; i < 400 && !token; i++) {
-      try { token = await issue(base); } catch { await new Promise((r) => setTimeout(r, 10)); }
-    }
     const baseline = await timeMany(500, async () => { await (await fetch(`${base}/`)).arrayBuffer(); });
     const validate = await timeMany(500, async () => {
       const res = await fetch(`${base}/v3/auth/tokens`, { headers: { 'x-auth-token': token, 'x-subject-token': token } });
@@ -121,17 +122,7 @@ export async function benchIdentity(runs = 5): Promise<IdentityBenchResult> {
     result['token validate'] = { p50: median(validate), p90: percentile(validate, 90), n: validate.length, baselineP50: b, ratio: median(validate) / b };
     result['token issue (password)'] = { p50: median(issued), p90: percentile(issued, 90), n: issued.length, baselineP50: b, ratio: median(issued) / b };
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-    rmSync(home, { recursive: true, force: true });
+    await kumo.stop();
   }
   return result;
-}
-
-export function printResult(title: string, result: IdentityBenchResult): void {
-  console.log(`\n${title}`);
-  for (const [name, r] of Object.entries(result)) {
-    const extra = r.ratio !== undefined ? `   baseline p50 ${fmt(r.baselineP50 as number)} ms, ratio ${r.ratio.toFixed(2)}` : '';
-    console.log(`  ${name.padEnd(46)} p50 ${fmt(r.p50).padStart(7)} ms${r.p90 !== undefined ? `  p90 ${fmt(r.p90).padStart(7)} ms` : ''}  (n=${r.n})${extra}`);
-  }
 }
