@@ -40,7 +40,8 @@ async function attachments(db: Db, request: FastifyRequest, uuid: string, portId
 }
 
 function parseAttach(request: FastifyRequest, body: unknown): AttachRequest {
-  if (body === undefined || body === null) return { netId: null, portId: null, fixedIp: null, tag: null };
+  // No body (or {}) attaches a new port on the project's one network, as Nova does; null is malformed.
+  if (body === undefined) return { netId: null, portId: null, fixedIp: null, tag: null };
   if (!isObject(body)) throw invalid('body', body, `${pyRepr(body)} is not of type 'object'`);
   onlyKeys(body, ['interfaceAttachment'], 'body');
   const a = body.interfaceAttachment;
