@@ -1,6 +1,6 @@
 /** Starts a throwaway Kumo child process for a benchmark suite: fresh KUMO_HOME under /tmp, a free loopback port, an admin token. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -49,7 +49,18 @@ export interface Kumo {
   readonly client: Client;
   readonly projectId: string;
   readonly pid: number;
+  /** CPU time of the cloud's main thread (event loop and SQLite) so far, in ms; NaN off Linux. */
+  cpuMs(): number;
   stop(): Promise<void>;
+}
+
+/** /proc/<pid>/schedstat starts with the nanoseconds the task has run: a precise CPU clock. */
+function threadCpuMs(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /**
@@ -99,7 +110,8 @@ export async function startKumo(options: KumoOptions = {}): Promise<Kumo> {
         if (r.status === 201) {
           client.token = String(r.headers['x-subject-token']);
           const projectId = (JSON.parse(r.text) as { token: { project: { id: string } } }).token.project.id;
-          return { home, base, client, projectId, pid: child.pid ?? 0, stop };
+          const pid = child.pid ?? 0;
+          return { home, base, client, projectId, pid, cpuMs: () => threadCpuMs(pid), stop };
         }
       } catch {
         // Not listening yet.

@@ -26,6 +26,11 @@ export interface Row {
   /** The real OpenStack figure on this machine, from the issue. */
   readonly openstack: string | null;
   readonly roundMedians: readonly number[];
+  /**
+   * Server main-thread CPU per call (median over rounds). On a contended machine wall time
+   * mostly measures waiting for a core; CPU per call barely moves, so it compares runs.
+   */
+  readonly cpuMs: number | null;
   readonly note?: string;
 }
 
@@ -36,6 +41,9 @@ export interface Series {
 
 export interface RoundsResult {
   readonly baseline: Series;
+  /** Per round: server CPU (ms) per baseline call, and per operation call (its whole iteration). */
+  readonly baselineCpu: number[];
+  readonly opCpu: number[];
   /** Operation name → its samples: the timed call itself, plus any extra figures it returned. */
   readonly ops: Map<string, Series>;
 }
@@ -49,6 +57,8 @@ export interface RoundsSpec {
   readonly before?: (round: number) => Promise<void>;
   /** i counts every call across rounds; warm-up calls get negative i. May return figures (ms): extra ones, or its own under the series name. */
   readonly op: (i: number) => Promise<Record<string, number> | void>;
+  /** The server's CPU time so far in ms (absent: no CPU figures). */
+  readonly cpu?: () => number;
 }
 
 /** The named series of a rounds result (the operation itself, or a figure it returned). */
@@ -68,6 +78,9 @@ const push = (map: Map<string, Series>, name: string, round: number, v: number) 
 export async function latencyRounds(name: string, spec: RoundsSpec): Promise<RoundsResult> {
   const baseline: Series = { samples: [], rounds: [] };
   const ops = new Map<string, Series>();
+  const baselineCpu: number[] = [];
+  const opCpu: number[] = [];
+  const cpu = spec.cpu ?? (() => Number.NaN);
   for (let w = 0; w < (spec.warmup ?? 3); w++) {
     await spec.baseline();
     await spec.op(-1 - w);
@@ -76,6 +89,7 @@ export async function latencyRounds(name: string, spec: RoundsSpec): Promise<Rou
   for (let r = 0; r < spec.rounds; r++) {
     if (spec.before) await spec.before(r);
     baseline.rounds[r] = [];
+    const c0 = cpu();
     for (let k = 0; k < spec.perRound; k++) {
       const t0 = performance.now();
       await spec.baseline();
@@ -83,6 +97,7 @@ export async function latencyRounds(name: string, spec: RoundsSpec): Promise<Rou
       baseline.samples.push(ms);
       baseline.rounds[r]?.push(ms);
     }
+    const c1 = cpu();
     for (let k = 0; k < spec.perRound; k++) {
       const t0 = performance.now();
       const extra = await spec.op(i++);
@@ -91,8 +106,10 @@ export async function latencyRounds(name: string, spec: RoundsSpec): Promise<Rou
       if (!extra || !(name in extra)) push(ops, name, r, elapsed);
       for (const [key, v] of Object.entries(extra ?? {})) push(ops, key, r, v);
     }
+    baselineCpu.push((c1 - c0) / spec.perRound);
+    opCpu.push((cpu() - c1) / spec.perRound);
   }
-  return { baseline, ops };
+  return { baseline, ops, baselineCpu, opCpu };
 }
 
 /** Closed loop: `clients` workers call fn back to back for `seconds`; completed calls per second and their latencies. */
@@ -126,7 +143,14 @@ export interface RowMeta {
   readonly suite: string;
   readonly target: Target | null;
   readonly openstack: string | null;
+  /** Per round, server CPU ms per call. */
+  readonly cpu?: readonly number[];
   readonly note?: string;
+}
+
+function cpuFigure(cpu: readonly number[] | undefined): number | null {
+  const known = (cpu ?? []).filter((x) => Number.isFinite(x));
+  return known.length ? median(known) : null;
 }
 
 /** A latency row from one operation's series and the baseline of the same rounds. */
@@ -144,7 +168,7 @@ export function latencyRow(name: string, series: Series, baseline: Series | null
   return {
     suite: meta.suite, name, unit: 'ms', median: value, p90: percentile(series.samples, 90), n: series.samples.length,
     baseline: base, ratio, target: meta.target, pass: judge(value, meta.target), openstack: meta.openstack, roundMedians,
-    ...(meta.note ? { note: meta.note } : {}),
+    cpuMs: cpuFigure(meta.cpu), ...(meta.note ? { note: meta.note } : {}),
   };
 }
 
@@ -158,7 +182,7 @@ export function rateRow(name: string, rates: number[], baselineRates: number[], 
   return {
     suite: meta.suite, name, unit: 'ops/s', median: value, p90: null, n: latencies.length,
     baseline: median(baselineRates), ratio: median(ratios), target: meta.target, pass: judge(value, meta.target),
-    openstack: meta.openstack, roundMedians: rates,
+    openstack: meta.openstack, roundMedians: rates, cpuMs: cpuFigure(meta.cpu),
     note: [`latency p50 ${median(latencies).toFixed(1)} ms, p90 ${percentile(latencies, 90).toFixed(1)} ms`, meta.note].filter(Boolean).join('; '),
   };
 }

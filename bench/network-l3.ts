@@ -22,14 +22,14 @@ async function makePairs(c: Client, from: number, n: number, into: Pair[]): Prom
   }
 }
 
-export async function benchL3(c: Client, o: SuiteOptions, baseline: () => Promise<void>, ports: PortFixture): Promise<Row[]> {
+export async function benchL3(c: Client, o: SuiteOptions, baseline: () => Promise<void>, cpu: () => number, ports: PortFixture): Promise<Row[]> {
   const rows: Row[] = [];
   const pairs: Pair[] = [];
   let made = 0;
   const more = async (n: number) => { await makePairs(c, made, n, pairs); made += n; };
   await more(WARMUP);
   const addIface = await latencyRounds('router add interface', {
-    rounds: o.rounds, perRound: o.perRound, warmup: WARMUP, baseline,
+    rounds: o.rounds, perRound: o.perRound, warmup: WARMUP, baseline, cpu,
     before: () => more(o.perRound),
     op: async () => {
       const p = pairs.shift();
@@ -37,7 +37,7 @@ export async function benchL3(c: Client, o: SuiteOptions, baseline: () => Promis
       await c.call('PUT', `${NET}/routers/${p.routerId}/add_router_interface`, { subnet_id: p.subnetId });
     },
   });
-  rows.push(latencyRow('router add interface', seriesOf(addIface, 'router add interface'), addIface.baseline, { suite: SUITE, target: { op: '<', value: 10 }, openstack: '431 ms' }));
+  rows.push(latencyRow('router add interface', seriesOf(addIface, 'router add interface'), addIface.baseline, { suite: SUITE, target: { op: '<', value: 10 }, openstack: '431 ms', cpu: addIface.opCpu }));
 
   // A flat external network on physnet1 and a router joining it to the port network, so
   // associating a port's address is allowed (ExternalGatewayForFloatingIPNotFound otherwise).
@@ -49,16 +49,16 @@ export async function benchL3(c: Client, o: SuiteOptions, baseline: () => Promis
 
   const fips: string[] = [];
   const create = await latencyRounds('floating IP create', {
-    rounds: o.rounds, perRound: o.perRound, warmup: WARMUP, baseline,
+    rounds: o.rounds, perRound: o.perRound, warmup: WARMUP, baseline, cpu,
     op: async () => {
       fips.push((await c.call<{ floatingip: { id: string } }>('POST', `${NET}/floatingips`, { floatingip: { floating_network_id: ext } })).floatingip.id);
     },
   });
-  rows.push(latencyRow('floating IP create', seriesOf(create, 'floating IP create'), create.baseline, { suite: SUITE, target: { op: '<', value: 10 }, openstack: '289 ms' }));
+  rows.push(latencyRow('floating IP create', seriesOf(create, 'floating IP create'), create.baseline, { suite: SUITE, target: { op: '<', value: 10 }, openstack: '289 ms', cpu: create.opCpu }));
 
   let k = 0;
   const associate = await latencyRounds('floating IP associate', {
-    rounds: o.rounds, perRound: o.perRound, warmup: WARMUP, baseline,
+    rounds: o.rounds, perRound: o.perRound, warmup: WARMUP, baseline, cpu,
     op: async () => {
       const j = k++;
       const fip = fips[j];
@@ -67,6 +67,6 @@ export async function benchL3(c: Client, o: SuiteOptions, baseline: () => Promis
       await c.call('PUT', `${NET}/floatingips/${fip}`, { floatingip: { port_id: port } });
     },
   });
-  rows.push(latencyRow('floating IP associate', seriesOf(associate, 'floating IP associate'), associate.baseline, { suite: SUITE, target: { op: '<', value: 10 }, openstack: '326 ms' }));
+  rows.push(latencyRow('floating IP associate', seriesOf(associate, 'floating IP associate'), associate.baseline, { suite: SUITE, target: { op: '<', value: 10 }, openstack: '326 ms', cpu: associate.opCpu }));
   return rows;
 }

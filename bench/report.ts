@@ -24,7 +24,7 @@ function value(x: number | null, unit: string): string {
 }
 
 export function printRows(title: string, rows: readonly Row[]): void {
-  const header = ['benchmark', 'median', 'p90', 'n', 'baseline', 'ratio', 'target', 'result', 'rounds (min-max)', 'real OpenStack'];
+  const header = ['benchmark', 'median', 'p90', 'n', 'baseline', 'ratio', 'CPU/call', 'target', 'result', 'rounds (min-max)', 'real OpenStack'];
   const data = rows.map((r) => [
     r.name,
     `${value(r.median, r.unit)} ${r.unit}`,
@@ -32,18 +32,20 @@ export function printRows(title: string, rows: readonly Row[]): void {
     String(r.n),
     value(r.baseline, r.unit),
     r.ratio === null || Number.isNaN(r.ratio) ? '' : r.ratio.toFixed(1),
+    r.cpuMs === null ? '' : `${fmt(r.cpuMs)} ms`,
     r.target ? `${r.target.op} ${r.target.value}` : '',
     r.pass === null ? '' : r.pass ? 'pass' : 'MISS',
     r.roundMedians.length ? `${value(Math.min(...r.roundMedians), r.unit)}-${value(Math.max(...r.roundMedians), r.unit)}` : '',
     r.openstack ?? '',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...data.map((d) => (d[i] as string).length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 || i >= 7 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ').trimEnd();
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 || i >= 8 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ').trimEnd();
   console.log(`\n${title}  (at the end: ${machineState()})`);
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const d of data) console.log(line(d));
   for (const r of rows) if (r.note) console.log(`  ${r.name}: ${r.note}`);
+  if (rows.some((r) => r.cpuMs !== null)) console.log('  CPU/call: the server main thread\'s CPU per call (schedstat), steady where wall times wander with machine load');
 }
 
 export function writeJson(file: string, rows: readonly Row[], meta: Record<string, unknown>): void {

@@ -77,7 +77,7 @@ function identityRows(r: IdentityBenchResult): Row[] {
   return Object.entries(r).map(([name, x]) => {
     const [target, openstack] = targets[name] ?? [null, null];
     const pass = target ? x.p50 < target.value : null;
-    return { suite: 'identity', name, unit: 'ms', median: x.p50, p90: x.p90 ?? null, n: x.n, baseline: x.baselineP50 ?? null, ratio: x.ratio ?? null, target, pass, openstack, roundMedians: [] };
+    return { suite: 'identity', name, unit: 'ms', median: x.p50, p90: x.p90 ?? null, n: x.n, baseline: x.baselineP50 ?? null, ratio: x.ratio ?? null, target, pass, openstack, roundMedians: [], cpuMs: null };
   });
 }
 
