@@ -81,4 +81,17 @@ describe('server admin operations', () => {
     assert.equal((await admin('POST', '/os-server-external-events', { body: { events: [{ name: 'network-changed', server_uuid: unknown }] } })).status, 404);
     assert.equal((await demo('POST', '/os-server-external-events', { body: { events: [{ name: 'network-changed', server_uuid: s.id }] } })).status, 403);
   });
+
+  it('reports the usage audit of the last full month, with every compute host not run, to admins only', async () => {
+    const list = await admin('GET', '/os-instance_usage_audit_log');
+    assert.equal(list.status, 200, list.text);
+    const log = list.body.instance_usage_audit_logs;
+    assert.deepEqual([...log.hosts_not_run].sort(), [cloud.localHost.name, 'compute9'].sort());
+    assert.equal(log.overall_status, '0 of 2 hosts done. 0 errors.');
+    const one = await admin('GET', `/os-instance_usage_audit_log/${encodeURIComponent('2024-03-15 10:00:00')}`);
+    assert.equal(one.body.instance_usage_audit_log.period_beginning, '2024-02-01 00:00:00');
+    assert.equal(one.body.instance_usage_audit_log.period_ending, '2024-03-01 00:00:00');
+    assert.equal((await admin('GET', '/os-instance_usage_audit_log/invalid_time')).status, 400);
+    assert.equal((await demo('GET', '/os-instance_usage_audit_log')).status, 403);
+  });
 });

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { caller } from '../../api/auth-hook.js';
-import { notFound } from '../../api/errors.js';
+import { badRequest, notFound } from '../../api/errors.js';
 import { isAdmin } from '../../policy/context.js';
 import { atLeast } from '../microversion.js';
 import { invalid, isObject, isUuidLike, pyRepr } from '../catalog/validate.js';
@@ -26,7 +26,47 @@ function eventNames(request: Parameters<typeof atLeast>[0]): string[] {
   return names;
 }
 
+/** Nova's last completed monthly audit period before `before`: [first of last month, first of this month). */
+function auditPeriod(before: Date): { begin: Date; end: Date } {
+  const end = new Date(Date.UTC(before.getUTCFullYear(), before.getUTCMonth(), 1));
+  const begin = new Date(Date.UTC(end.getUTCFullYear(), end.getUTCMonth() - 1, 1));
+  return { begin, end };
+}
+
+function auditTime(d: Date): string {
+  return d.toISOString().slice(0, 19).replace('T', ' ');
+}
+
+/**
+ * The instance usage audit for a period. Kumo's hosts run no usage audit (Nova's
+ * instance_usage_audit is off by default too), so every compute host is reported as not run.
+ */
+async function auditLog(service: ComputeService, before: Date): Promise<Record<string, unknown>> {
+  const hosts = (await service.db.selectFrom('hosts').select(['name', 'roles']).orderBy('name').execute())
+    .filter((h) => (JSON.parse(h.roles) as string[]).includes('compute')).map((h) => h.name);
+  const { begin, end } = auditPeriod(before);
+  return {
+    hosts_not_run: hosts, log: {}, num_hosts: hosts.length, num_hosts_done: 0, num_hosts_not_run: hosts.length, num_hosts_running: 0,
+    overall_status: `0 of ${hosts.length} hosts done. 0 errors.`, period_beginning: auditTime(begin), period_ending: auditTime(end),
+    total_errors: 0, total_instances: 0,
+  };
+}
+
 export async function serverAdminRoutes(app: FastifyInstance, service: ComputeService): Promise<void> {
+  app.get('/os-instance_usage_audit_log', async (request) => {
+    if (!isAdmin(caller(request))) throw policyDenied('os_compute_api:os-instance-usage-audit-log:list');
+    return { instance_usage_audit_logs: await auditLog(service, new Date()) };
+  });
+
+  app.get<{ Params: { before: string } }>('/os-instance_usage_audit_log/:before', async (request) => {
+    if (!isAdmin(caller(request))) throw policyDenied('os_compute_api:os-instance-usage-audit-log:show');
+    const text = decodeURIComponent(request.params.before);
+    const m = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(\.\d+)?$/.exec(text);
+    const when = m ? new Date(`${m[1]}T${m[2]}${m[3] ?? ''}Z`) : null;
+    if (!when || Number.isNaN(when.getTime())) throw badRequest(`Invalid timestamp for date ${text}`);
+    return { instance_usage_audit_log: await auditLog(service, when) };
+  });
+
   app.get<IdParams>('/servers/:id/diagnostics', async (request) => {
     const ctx = caller(request);
     if (!isAdmin(ctx)) throw policyDenied('os_compute_api:os-server-diagnostics');

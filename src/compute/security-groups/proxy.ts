@@ -15,17 +15,23 @@ import { ensureDefaultSecurityGroup } from '../../network/security-groups/defaul
 import type { SecurityGroupRow, SecurityGroupRuleRow } from '../../store/schema-network.js';
 import type { Tx } from '../../store/store.js';
 import { nowIso, uuid } from '../../util/ids.js';
-import { isObject } from '../catalog/validate.js';
+import { isObject, isUuidLike } from '../catalog/validate.js';
 
 export const groupNotFound = (id: string) => notFound(`Security group ${id} not found.`);
 
-/** Nova's validate_property: a string of 1–255 characters once stripped. */
+/** Nova's validate_property: 1–255 characters once stripped; the value itself is kept as given. */
 export function groupProperty(value: unknown, property: 'name' | 'description'): string {
   if (typeof value !== 'string') throw badRequest(`Security group ${property} is not a string or unicode`);
   const v = value.trim();
   if (v.length < 1) throw badRequest(`Security group ${property} has a minimum character requirement of 1.`);
   if (v.length > 255) throw badRequest(`Security group ${property} has more than 255 characters.`);
-  return v;
+  return value;
+}
+
+/** Nova's validate_id with Neutron groups: ids are UUIDs (anything else is a 400). */
+function groupId(id: string): string {
+  if (!isUuidLike(id)) throw badRequest('Security group id should be uuid');
+  return id;
 }
 
 export function groupBody(body: unknown): { name: string; description: string } {
@@ -36,6 +42,7 @@ export function groupBody(body: unknown): { name: string; description: string } 
 
 /** The caller's group (any project's for an admin), else Nova's 404. */
 export async function ownGroup(tx: Tx, ctx: AuthContext, id: string): Promise<SecurityGroupRow> {
+  groupId(id);
   const row = await tx.selectFrom('security_groups').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row || (!isAdmin(ctx) && row.project_id !== ctx.projectId)) throw groupNotFound(id);
   return row;
@@ -110,7 +117,8 @@ export async function createRule(tx: Tx, ctx: AuthContext, body: unknown): Promi
   } else {
     const cidr = parseCidr(cidrText ?? '0.0.0.0/0');
     if (!cidr) throw badRequest(`Invalid cidr ${cidrText}.`);
-    prefix = formatCidr(cidr);
+    // Kept as the user wrote it (Nova passes it through): 10.2.3.124/24 stays 10.2.3.124/24.
+    prefix = cidrText ?? formatCidr(cidr);
     ethertype = cidr.version === 6 ? 'IPv6' : 'IPv4';
   }
   const existing = await tx.selectFrom('security_group_rules').selectAll().where('security_group_id', '=', parent.id).where('direction', '=', 'ingress').execute();
