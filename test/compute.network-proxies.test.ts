@@ -85,4 +85,18 @@ describe('Nova network proxies', () => {
     assert.equal((await demo('DELETE', `/os-floating-ips/${f.id}`)).status, 202);
     assert.equal((await demo('GET', `/os-floating-ips/${f.id}`)).status, 404);
   });
+
+  it('shows networks the nova-network way: id, label and the first subnet as cidr', async () => {
+    const tenant = await demo('GET', '/os-tenant-networks');
+    assert.equal(tenant.status, 200, tenant.text);
+    const mine = tenant.body.networks.find((n: { id: string }) => n.id === net.networkId);
+    assert.deepEqual(mine, { id: net.networkId, label: 'net1', cidr: '10.10.0.0/24' });
+    assert.deepEqual((await demo('GET', `/os-tenant-networks/${net.networkId}`)).body.network, mine);
+    const all = await nova(cloud, await cloud.token('admin'))('GET', '/os-networks');
+    const full = all.body.networks.find((n: { id: string }) => n.id === net.networkId);
+    assert.equal(full.label, 'net1');
+    assert.equal(full.vlan, null);
+    assert.equal((await demo('GET', '/os-tenant-networks', { version: '2.36' })).status, 404);
+    assert.equal((await demo('GET', '/os-tenant-networks/6f0b4d5c-7c84-4c1a-9d0e-000000000000')).status, 404);
+  });
 });

@@ -20,6 +20,7 @@ import { quotaRoutes } from './routes/quotas.js';
 import { serverGroupRoutes } from './routes/server-groups.js';
 import { securityGroupProxyRoutes } from './routes/security-groups.js';
 import { floatingIpProxyRoutes } from './routes/floating-ips.js';
+import { networkProxyRoutes } from './routes/networks-proxy.js';
 
 export async function computePlugin(app: FastifyInstance, options: { compute: ComputeService }): Promise<void> {
   const { compute } = options;
@@ -34,7 +35,7 @@ export async function computePlugin(app: FastifyInstance, options: { compute: Co
   });
   await versionRoutes(app);
   for (const routes of [serverRoutes, serverActionRoutes, interfaceRoutes, flavorRoutes, keypairRoutes, hypervisorRoutes, serviceRoutes,
-    availabilityZoneRoutes, limitRoutes, quotaRoutes, serverGroupRoutes, securityGroupProxyRoutes, floatingIpProxyRoutes]) {
+    availabilityZoneRoutes, limitRoutes, quotaRoutes, serverGroupRoutes, securityGroupProxyRoutes, floatingIpProxyRoutes, networkProxyRoutes]) {
     await app.register(async (scope) => routes(scope, compute), { prefix: '/v2.1' });
   }
 }
