@@ -57,6 +57,12 @@ describe('server admin operations', () => {
     assert.equal(ports.body.ports[0]['binding:host_id'], 'compute9');
     const actions = await demo('GET', `/servers/${s.id}/os-instance-actions`);
     assert.equal(actions.body.instanceActions[0].action, 'live-migration');
+    const migrations = await admin('GET', `/os-migrations?instance_uuid=${s.id}`, { version: '2.80' });
+    assert.equal(migrations.status, 200, migrations.text);
+    const m = migrations.body.migrations[0];
+    assert.deepEqual([m.migration_type, m.status, m.source_compute, m.dest_compute, m.dest_host], ['live-migration', 'completed', cloud.localHost.name, 'compute9', 'compute9']);
+    assert.equal((await demo('GET', '/os-migrations')).status, 403);
+    assert.deepEqual((await admin('GET', `/servers/${s.id}/migrations`, { version: '2.23' })).body, { migrations: [] });
   });
 
   it('shows diagnostics to admins only', async () => {

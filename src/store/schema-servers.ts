@@ -117,6 +117,25 @@ export interface InstanceFaultTable {
   created_at: string;
 }
 
+export interface MigrationTable {
+  id: Generated<number>;
+  uuid: string;
+  instance_uuid: string;
+  /** live-migration (cold migrations and resizes are not done by Kumo). */
+  migration_type: string;
+  /** accepted, running, completed, error */
+  status: string;
+  source_compute: string | null;
+  source_node: string | null;
+  dest_compute: string | null;
+  dest_node: string | null;
+  dest_host: string | null;
+  project_id: string;
+  user_id: string;
+  created_at: string;
+  updated_at: string | null;
+}
+
 export interface ServerTables {
   instances: InstanceTable;
   instance_metadata: InstanceMetadataRow;
@@ -126,6 +145,7 @@ export interface ServerTables {
   instance_actions: InstanceActionTable;
   instance_action_events: InstanceActionEventTable;
   instance_faults: InstanceFaultTable;
+  migrations: MigrationTable;
 }
 
 /** Rows as queries return them (generated ids filled in). */
@@ -133,3 +153,4 @@ export type InstanceRow = Selectable<InstanceTable>;
 export type InstanceActionRow = Selectable<InstanceActionTable>;
 export type InstanceActionEventRow = Selectable<InstanceActionEventTable>;
 export type InstanceFaultRow = Selectable<InstanceFaultTable>;
+export type MigrationRow = Selectable<MigrationTable>;

@@ -16,6 +16,11 @@ export async function migrateStep(ctx: LifecycleContext, row: InstanceRow): Prom
   const startedAt = nowIso();
   const event = 'compute_live_migration';
   const target = await getSystemMetadata(ctx.store.db, row.uuid, 'migration_target');
+  const migrationId = await getSystemMetadata(ctx.store.db, row.uuid, 'migration_id');
+  const finish = async (tx: Parameters<typeof setSystemMetadata>[0], status: string) => {
+    if (migrationId) await tx.updateTable('migrations').set({ status, updated_at: nowIso() }).where('uuid', '=', migrationId).execute();
+    await setSystemMetadata(tx, row.uuid, 'migration_id', null);
+  };
   const vifs = await vifsOf(ctx.store.db, row.uuid);
   try {
     if (!target || !row.host) throw new Error('no migration target or no source host');
@@ -27,6 +32,7 @@ export async function migrateStep(ctx: LifecycleContext, row: InstanceRow): Prom
     await ctx.store.transaction(async (tx) => {
       if (!await casUpdate(tx, row.uuid, TaskState.MIGRATING, { task_state: null })) return;
       await setSystemMetadata(tx, row.uuid, 'migration_target', null);
+      await finish(tx, 'error');
       await recordFault(tx, row.uuid, 500, reason, reason, row.host);
       await recordEvent(tx, row.uuid, event, row.host, startedAt, { ok: false, traceback: reason }, true);
     });
@@ -43,6 +49,7 @@ export async function migrateStep(ctx: LifecycleContext, row: InstanceRow): Prom
     }
     await markPortsActive(tx, vifs.map((v) => v.portId), host);
     await setSystemMetadata(tx, row.uuid, 'migration_target', null);
+    await finish(tx, 'completed');
     await recordEvent(tx, row.uuid, event, host, startedAt, { ok: true }, true);
   });
 }

@@ -23,6 +23,7 @@ import { instanceActionRoutes } from './instance-actions.js';
 import { serverExtraRoutes } from './server-extras.js';
 import { imageRoutes } from './images.js';
 import { serverAdminRoutes } from './server-admin.js';
+import { migrationRoutes } from './migrations.js';
 import { nowIso } from '../../util/ids.js';
 
 type IdParams = { Params: { id: string } };
@@ -110,6 +111,7 @@ export async function serverRoutes(app: FastifyInstance, service: ComputeService
   await instanceActionRoutes(app, service);
   await serverExtraRoutes(app, service);
   await serverAdminRoutes(app, service);
+  await migrationRoutes(app, service);
   // Nova's image proxy lives with the servers: its images are mostly the servers' snapshots.
   await imageRoutes(app, service);
 }

@@ -10,6 +10,7 @@ import * as m0009 from './0009_compute_catalog.js';
 import * as m0008 from './0008_l3.js';
 import * as m0010 from './0010_server_system_metadata.js';
 import * as m0011 from './0011_compute_aggregates.js';
+import * as m0012 from './0012_server_migrations.js';
 
 const migrations: Record<string, Migration> = {
   '0001_identity': m0001,
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '0008_l3': m0008,
   '0010_server_system_metadata': m0010,
   '0011_compute_aggregates': m0011,
+  '0012_server_migrations': m0012,
 };
 
 export const migrationProvider: MigrationProvider = {

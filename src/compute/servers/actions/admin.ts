@@ -8,7 +8,7 @@ import type { FastifyRequest } from 'fastify';
 import { badRequest } from '../../../api/errors.js';
 import type { AuthContext } from '../../../policy/context.js';
 import { isAdmin } from '../../../policy/context.js';
-import { nowIso } from '../../../util/ids.js';
+import { nowIso, uuid } from '../../../util/ids.js';
 import { atLeast } from '../../microversion.js';
 import { booleanParam, invalid, isObject, nameString, onlyKeys, pyRepr } from '../../catalog/validate.js';
 import { startAction } from '../../lifecycle/records.js';
@@ -65,7 +65,14 @@ export async function liveMigrate(service: ComputeService, request: FastifyReque
   if (value.block_migration !== 'auto' || !atLeast(request, '2.25')) booleanParam(value.block_migration, 'block_migration');
   await transition(service, request, ctx, id, { name: 'os-migrateLive', action: 'live-migration', states: { vmStates: [VmState.ACTIVE, VmState.PAUSED], taskStates: [null] }, task: TaskState.MIGRATING }, {
     prepare: async (tx, row) => {
-      await setSystemMetadata(tx, row.uuid, 'migration_target', await targetHost(tx, row, named));
+      const target = await targetHost(tx, row, named);
+      await setSystemMetadata(tx, row.uuid, 'migration_target', target);
+      const id = uuid();
+      await tx.insertInto('migrations').values({
+        uuid: id, instance_uuid: row.uuid, migration_type: 'live-migration', status: 'accepted', source_compute: row.host, source_node: row.node,
+        dest_compute: target, dest_node: target, dest_host: named, project_id: row.project_id, user_id: ctx.userId, created_at: nowIso(), updated_at: null,
+      }).execute();
+      await setSystemMetadata(tx, row.uuid, 'migration_id', id);
     },
   });
 }
