@@ -152,7 +152,7 @@ export function serverView(request: FastifyRequest, row: InstanceRow, extras: Se
     if (extras.securityGroups.length) s.security_groups = extras.securityGroups.map((name) => ({ name }));
     if (options.admin) {
       s['OS-EXT-SRV-ATTR:host'] = row.host;
-      s['OS-EXT-SRV-ATTR:instance_name'] = instanceName(row.id);
+      s['OS-EXT-SRV-ATTR:instance_name'] = instanceName(Number(row.id));
       s['OS-EXT-SRV-ATTR:hypervisor_hostname'] = row.node;
       if (atLeast(request, '2.3')) {
         s['OS-EXT-SRV-ATTR:reservation_id'] = row.reservation_id;
