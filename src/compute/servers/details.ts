@@ -35,7 +35,8 @@ export interface ExtrasOptions {
   readonly serverGroups?: boolean;
 }
 
-const CHUNK = 500;
+// Well under SQLite's and PostgreSQL's bound-parameter limits; a 1,000-server page is one query per table.
+const CHUNK = 1000;
 
 async function inChunks<T>(ids: readonly string[], run: (chunk: string[]) => Promise<T[]>): Promise<T[]> {
   const out: T[] = [];

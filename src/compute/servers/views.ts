@@ -54,9 +54,20 @@ export function instanceName(id: number): string {
   return `instance-${id.toString(16).padStart(8, '0')}`;
 }
 
+const hostIds = new Map<string, string>();
+
 /** sha224(project + host), '' before the server has a host: the same host looks different to each project. */
 export function hostId(projectId: string, host: string | null): string {
-  return host ? createHash('sha224').update(`${projectId}${host}`).digest('hex') : '';
+  if (!host) return '';
+  const key = `${projectId}${host}`;
+  let id = hostIds.get(key);
+  if (id === undefined) {
+    id = createHash('sha224').update(key).digest('hex');
+    // A bounded memo: lists repeat the same few (project, host) pairs thousands of times.
+    if (hostIds.size > 10_000) hostIds.clear();
+    hostIds.set(key, id);
+  }
+  return id;
 }
 
 export function createView(request: FastifyRequest, row: InstanceRow, securityGroups: readonly string[], adminPass: string | null): View {
@@ -80,8 +91,8 @@ function imageView(request: FastifyRequest, row: InstanceRow): View | string {
 }
 
 function flavorView(request: FastifyRequest, row: InstanceRow): View {
-  const f = flavorSnapshot(row);
   if (atLeast(request, '2.47')) {
+    const f = flavorSnapshot(row);
     return { vcpus: f.vcpus, ram: f.ram, disk: f.disk, ephemeral: f.ephemeral, swap: f.swap, original_name: f.name, extra_specs: { ...f.extra_specs } };
   }
   return { id: row.flavor_id, links: [{ rel: 'bookmark', href: `${computeRoot(request)}/flavors/${row.flavor_id}` }] };
