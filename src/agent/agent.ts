@@ -49,6 +49,9 @@ export function scopeOf(plan: HostPlan): ObserveScope {
   };
 }
 
+/** Longest rest between two passes while changes keep arriving. */
+const MAX_REST_MS = 1000;
+
 export class Agent {
   readonly context: CompileContext;
   private timers: NodeJS.Timeout[] = [];
@@ -138,6 +141,7 @@ export class Agent {
   private async loop(): Promise<void> {
     do {
       this.again = false;
+      const started = performance.now();
       try {
         const result = await this.pass();
         this.lastError = null;
@@ -149,6 +153,10 @@ export class Agent {
         this.options.logger?.warn({ host: this.options.host, err: (err as Error).message }, 'data plane pass failed; retrying');
         this.scheduleRetry();
       }
+      // The agent shares the event loop with the API in the all-in-one process: while changes
+      // keep coming, rest four times as long as the pass took, so convergence work never takes
+      // more than a fifth of the loop from the API (a pass over thousands of ports is tens of ms).
+      if (this.again && !this.stopped) await new Promise((r) => setTimeout(r, Math.min(4 * (performance.now() - started), MAX_REST_MS)));
     } while (this.again && !this.stopped);
   }
 
