@@ -8,7 +8,6 @@ import { Kysely, Migrator, type Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import { migrationProvider } from './migrations/index.js';
 import { sqliteDialect } from './dialects/sqlite.js';
-import { postgresDialect } from './dialects/postgres.js';
 
 export type Db = Kysely<Database>;
 export type Tx = Transaction<Database>;
@@ -31,6 +30,8 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   let db: Db;
   let dialect: DialectName;
   if (options.databaseUrl && /^postgres(ql)?:\/\//.test(options.databaseUrl)) {
+    // Loaded only when asked for: the pg driver costs start-up time the SQLite default doesn't need.
+    const { postgresDialect } = await import('./dialects/postgres.js');
     db = new Kysely<Database>({ dialect: postgresDialect(options.databaseUrl).dialect });
     dialect = 'postgres';
   } else if (options.databaseUrl) {
