@@ -51,7 +51,9 @@ export async function openStore(options: StoreOptions): Promise<Store> {
 }
 
 async function migrate(db: Db): Promise<void> {
-  const migrator = new Migrator({ db, provider: migrationProvider, migrationTableName: 'kumo_migrations', migrationLockTableName: 'kumo_migrations_lock' });
+  // Unordered: migrations are independent table sets, and a home made while one was still
+  // unreleased must still take the ones named before it.
+  const migrator = new Migrator({ db, provider: migrationProvider, migrationTableName: 'kumo_migrations', migrationLockTableName: 'kumo_migrations_lock', allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
