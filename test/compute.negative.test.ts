@@ -1,0 +1,110 @@
+/**
+ * Sweeps the compute routes other than servers (flavors, key pairs, hypervisors, services,
+ * zones, limits, quotas, server groups, aggregates, hosts, usage; the server routes have their
+ * own sweep) with bad input: missing, forged and expired tokens, malformed, mistyped and
+ * oversize bodies, a member where an admin is needed, ids that do not exist. No answer is a
+ * 5xx (Nova's own 501 for host power actions aside), every error is a Nova fault body, and
+ * the store is unchanged.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { listRoutes, type RouteEntry } from '../src/api/app.js';
+import { decodeToken, encodeToken } from '../src/identity/tokens/format.js';
+import { startTestCloud, type TestCloud, type TestResponse } from './helpers/cloud.js';
+import { snapshot } from './helpers/snapshot.js';
+
+const MISSING_ID = '0b8e2a4c-5f2d-4a4e-9a55-3c0e8a7d9f11';
+const SERVER_ROUTES = /^\/compute\/v2\.1\/(servers|images|os-security-group|os-floating-ip|os-server-external-events)/;
+const IGNORED_TABLES = ['hosts', 'revocation_events'];
+const FAULTS = ['badRequest', 'unauthorized', 'forbidden', 'itemNotFound', 'badMethod', 'notAcceptable', 'conflictingRequest', 'overLimit', 'badMediaType', 'notImplemented'];
+
+/** Nova answers 501 for host maintenance and power actions it does not support. */
+const NOT_IMPLEMENTED_OK = /^\/compute\/v2\.1\/os-hosts\//;
+
+function assertNovaFault(res: TestResponse, route: RouteEntry, where: string): void {
+  const ceiling = NOT_IMPLEMENTED_OK.test(route.url) ? 502 : 500;
+  assert.ok(res.status < ceiling, `${where} answered ${res.status}: ${res.text}`);
+  if (res.status >= 400 && res.text) {
+    const key = Object.keys(res.body ?? {})[0] ?? '';
+    assert.ok(FAULTS.includes(key), `${where}: not a Nova fault body: ${res.text}`);
+    assert.equal(res.body[key].code, res.status, where);
+  }
+}
+
+describe('compute: bad input never breaks anything', () => {
+  let cloud: TestCloud;
+  let routes: RouteEntry[];
+  let admin: string;
+  let demo: string;
+  let forged: string;
+  let expired: string;
+
+  before(async () => {
+    cloud = await startTestCloud();
+    routes = listRoutes(cloud.app).filter((r) => r.url.startsWith('/compute/v2.1/') && !SERVER_ROUTES.test(r.url) && r.method !== 'HEAD' && r.method !== 'OPTIONS');
+    admin = await cloud.token('admin');
+    demo = await cloud.token('demo');
+    const payload = decodeToken(admin, cloud.identity.keys.all);
+    assert.ok(payload);
+    const key = cloud.identity.keys.signingKey;
+    expired = encodeToken({ ...payload, issuedAt: Date.now() - 7200_000, expiresAt: Date.now() - 3600_000 }, key);
+    forged = encodeToken(payload, { id: key.id, secret: Buffer.from('not the real key') });
+    // Service records of registered hosts are made on first read; read once so later
+    // snapshots compare only what the bad requests could have changed.
+    assert.equal((await cloud.request('GET', '/compute/v2.1/os-services', { token: admin })).status, 200);
+  });
+  after(async () => cloud.destroy());
+
+  const path = (url: string) => url.replace(/:[A-Za-z_]+/g, MISSING_ID);
+  const noBody = (r: RouteEntry) => ['GET', 'DELETE'].includes(r.method);
+
+  it('covers the compute routes', () => {
+    assert.ok(routes.length >= 30, `only ${routes.length} routes`);
+  });
+
+  it('answers 401 to missing, forged and expired tokens everywhere', async () => {
+    const before = await snapshot(cloud.store, IGNORED_TABLES);
+    for (const route of routes.filter((r) => !r.public)) {
+      for (const [label, token] of [['none', undefined], ['forged', forged], ['expired', expired]] as const) {
+        const res = await cloud.request(route.method, path(route.url), { token, body: noBody(route) ? undefined : {} });
+        assertNovaFault(res, route, `${route.method} ${route.url} (${label} token)`);
+        assert.equal(res.status, 401, `${route.method} ${route.url} (${label} token) gave ${res.status}`);
+      }
+    }
+    assert.deepEqual(await snapshot(cloud.store, IGNORED_TABLES), before);
+  });
+
+  it('answers 4xx to malformed, mistyped and oversize bodies and changes nothing', async () => {
+    const before = await snapshot(cloud.store, IGNORED_TABLES);
+    const bodies: [string, string][] = [
+      ['malformed JSON', '{"flavor": {"name": '],
+      ['array', '[]'],
+      ['string', '"x"'],
+      ['null', 'null'],
+      ['wrong types', '{"flavor": 1, "keypair": [], "quota_set": "x", "server_group": true, "aggregate": 5, "status": 1, "host": [], "addTenantAccess": 1, "extra_specs": "x", "meta": 1}'],
+      ['wrong attribute types', '{"flavor": {"name": 5, "ram": "lots", "vcpus": -1, "disk": "x"}, "keypair": {"name": 7, "public_key": 1}, "quota_set": {"instances": "many"}, "server_group": {"name": [], "policies": "x"}, "aggregate": {"name": 1}}'],
+      ['oversize', JSON.stringify({ pad: 'x'.repeat(2 * 1024 * 1024) })],
+    ];
+    for (const route of routes.filter((r) => ['POST', 'PUT', 'PATCH'].includes(r.method))) {
+      for (const token of [admin, demo]) {
+        for (const [label, rawBody] of bodies) {
+          const res = await cloud.request(route.method, path(route.url), { token, rawBody });
+          assertNovaFault(res, route, `${route.method} ${route.url} (${label})`);
+          assert.ok(res.status >= 400, `${route.method} ${route.url} (${label}) gave ${res.status}`);
+        }
+      }
+    }
+    assert.deepEqual(await snapshot(cloud.store, IGNORED_TABLES), before);
+  });
+
+  it('never lets a member change what only an admin may, and answers no 5xx for missing ids', async () => {
+    const before = await snapshot(cloud.store, IGNORED_TABLES);
+    for (const route of routes.filter((r) => !r.public)) {
+      for (const token of [demo, admin]) {
+        const res = await cloud.request(route.method, path(route.url), { token, body: noBody(route) ? undefined : {} });
+        assertNovaFault(res, route, `${route.method} ${route.url} (missing ids)`);
+      }
+    }
+    assert.deepEqual(await snapshot(cloud.store, IGNORED_TABLES), before);
+  });
+});
