@@ -14,7 +14,7 @@ import { allocateSegment, type SegmentRequest } from '../segments.js';
 import { ensureDefaultSecurityGroup } from '../security-groups/defaults.js';
 import type { NetworkService } from '../service.js';
 import { mtuFor } from '../settings.js';
-import { bad, createBodies, isUuid, onlyKnown, optBool, optInt, optString, optStringList, updateBody, type Body } from '../validate.js';
+import { bad, createBodies, onlyKnown, optBool, optInt, optString, optStringList, updateBody, type Body } from '../validate.js';
 import { networkView } from '../views.js';
 import { deleteDisassociatedFloatingIps } from '../l3/network-delete.js';
 import { ensurePolicyNotInUse, syncNetworkWildcards } from '../rbac.js';
@@ -265,4 +265,3 @@ export function listResponseOne(request: Parameters<typeof listResponse>[0], key
   return { [key]: picked };
 }
 
-export { isUuid };
