@@ -6,48 +6,17 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { removeHome, startKumoProcess, type KumoProcess } from './helpers/process.js';
+import { CliSession, cliSkip, NEUTRON, OPENSTACK } from './helpers/cli.js';
 
-const NEUTRON = '/usr/bin/neutron';
-const OPENSTACK = '/usr/bin/openstack';
-const missing = !existsSync(NEUTRON) || !existsSync(OPENSTACK);
-const skip = missing && process.env.KUMO_TEST_SKIP_CLIENTS === '1' ? 'neutron/openstack CLIs not installed and KUMO_TEST_SKIP_CLIENTS=1' : false;
-
-interface CliResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-describe('seed 001: security group rules with the neutron and openstack CLIs', { skip }, () => {
-  let kumo: KumoProcess;
-  let cliHome: string;
+describe('seed 001: security group rules with the neutron and openstack CLIs', { skip: cliSkip }, () => {
+  let session: CliSession;
 
   before(async () => {
-    if (missing) throw new Error('the neutron/openstack CLIs are missing: run ../shared/tools/clients/install.sh (or set KUMO_TEST_SKIP_CLIENTS=1)');
-    kumo = await startKumoProcess();
-    cliHome = mkdtempSync(join(tmpdir(), 'kumo-cli-home-'));
+    session = await CliSession.start();
   });
   after(async () => {
-    await kumo?.kill('SIGTERM');
-    if (kumo) removeHome(kumo.home);
-    if (cliHome) rmSync(cliHome, { recursive: true, force: true });
+    await session?.stop();
   });
-
-  /** Runs a CLI as the user of keystonerc_<who>, in a clean environment, as the seed's author did. */
-  function cli(who: 'admin' | 'demo', command: string, args: readonly string[]): Promise<CliResult> {
-    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cliHome, LANG: 'C.UTF-8' };
-    const argv = ['-c', 'source "$0" && exec "$@"', join(kumo.home, `keystonerc_${who}`), command, ...args];
-    return new Promise((resolve) => {
-      execFile('bash', argv, { env, timeout: 120_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-      });
-    });
-  }
 
   /** The value column of a `neutron` show table, by field name. */
   function field(table: string, name: string): string | undefined {
@@ -56,14 +25,14 @@ describe('seed 001: security group rules with the neutron and openstack CLIs', {
   }
 
   it('lets demo add the ICMP and SSH rules to its default group with neutron security-group-rule-create', async () => {
-    const icmp = await cli('demo', NEUTRON, ['security-group-rule-create', '--protocol', 'icmp', '--direction', 'ingress', 'default']);
+    const icmp = await session.run('demo', NEUTRON, ['security-group-rule-create', '--protocol', 'icmp', '--direction', 'ingress', 'default']);
     assert.equal(icmp.code, 0, icmp.stderr);
     assert.match(icmp.stdout, /Created a new security_group_rule:/);
     assert.equal(field(icmp.stdout, 'protocol'), 'icmp');
     assert.equal(field(icmp.stdout, 'direction'), 'ingress');
     assert.equal(field(icmp.stdout, 'ethertype'), 'IPv4');
     assert.match(field(icmp.stdout, 'security_group_id') ?? '', /^[0-9a-f-]{36}$/);
-    const ssh = await cli('demo', NEUTRON, ['security-group-rule-create', '--protocol', 'tcp', '--port-range-min', '22', '--port-range-max', '22', '--direction', 'ingress', 'default']);
+    const ssh = await session.run('demo', NEUTRON, ['security-group-rule-create', '--protocol', 'tcp', '--port-range-min', '22', '--port-range-max', '22', '--direction', 'ingress', 'default']);
     assert.equal(ssh.code, 0, ssh.stderr);
     assert.equal(field(ssh.stdout, 'protocol'), 'tcp');
     assert.equal(field(ssh.stdout, 'port_range_min'), '22');
@@ -72,34 +41,34 @@ describe('seed 001: security group rules with the neutron and openstack CLIs', {
   });
 
   it('tells the admin that "default" is ambiguous, with the client\'s message', async () => {
-    const res = await cli('admin', NEUTRON, ['security-group-rule-create', '--protocol', 'icmp', '--direction', 'ingress', 'default']);
+    const res = await session.run('admin', NEUTRON, ['security-group-rule-create', '--protocol', 'icmp', '--direction', 'ingress', 'default']);
     assert.notEqual(res.code, 0);
     assert.match(res.stderr, /Multiple security_group matches found for name 'default', use an ID to be more specific\./);
-    const list = await cli('admin', NEUTRON, ['security-group-list', '-c', 'id', '-c', 'name', '-f', 'value']);
+    const list = await session.run('admin', NEUTRON, ['security-group-list', '-c', 'id', '-c', 'name', '-f', 'value']);
     assert.equal(list.code, 0, list.stderr);
     const defaults = list.stdout.trim().split('\n').filter((line) => / default$/.test(line));
     assert.equal(defaults.length, 3, `admin, demo and service default groups:\n${list.stdout}`);
   });
 
   it('does the same with the openstack CLI', async () => {
-    const rules = await cli('demo', OPENSTACK, ['security', 'group', 'rule', 'list', 'default', '-f', 'json']);
+    const rules = await session.run('demo', OPENSTACK, ['security', 'group', 'rule', 'list', 'default', '-f', 'json']);
     assert.equal(rules.code, 0, rules.stderr);
     const parsed = JSON.parse(rules.stdout) as { 'IP Protocol': string | null; 'Port Range': string; Direction: string }[];
     assert.ok(parsed.some((r) => r['IP Protocol'] === 'icmp' && r.Direction === 'ingress'), rules.stdout);
     assert.ok(parsed.some((r) => r['IP Protocol'] === 'tcp' && r['Port Range'] === '22:22'), rules.stdout);
-    const dup = await cli('demo', OPENSTACK, ['security', 'group', 'rule', 'create', '--protocol', 'tcp', '--dst-port', '22', '--ingress', 'default']);
+    const dup = await session.run('demo', OPENSTACK, ['security', 'group', 'rule', 'create', '--protocol', 'tcp', '--dst-port', '22', '--ingress', 'default']);
     assert.notEqual(dup.code, 0);
     assert.match(dup.stderr, /Security group rule already exists\. Rule id is [0-9a-f-]{36}\./);
-    const http = await cli('demo', OPENSTACK, ['security', 'group', 'rule', 'create', '--protocol', 'tcp', '--dst-port', '80:81', '--ingress', 'default', '-f', 'json']);
+    const http = await session.run('demo', OPENSTACK, ['security', 'group', 'rule', 'create', '--protocol', 'tcp', '--dst-port', '80:81', '--ingress', 'default', '-f', 'json']);
     assert.equal(http.code, 0, http.stderr);
     const created = JSON.parse(http.stdout) as { port_range_min: number; port_range_max: number; remote_ip_prefix: string };
     assert.deepEqual([created.port_range_min, created.port_range_max, created.remote_ip_prefix], [80, 81, '0.0.0.0/0']);
-    const ambiguous = await cli('admin', OPENSTACK, ['security', 'group', 'rule', 'create', '--protocol', 'icmp', '--ingress', 'default']);
+    const ambiguous = await session.run('admin', OPENSTACK, ['security', 'group', 'rule', 'create', '--protocol', 'icmp', '--ingress', 'default']);
     assert.notEqual(ambiguous.code, 0);
     assert.match(ambiguous.stderr, /More than one SecurityGroup exists with the name 'default'/);
-    const group = await cli('demo', OPENSTACK, ['security', 'group', 'create', 'web', '--description', 'web servers', '-f', 'json']);
+    const group = await session.run('demo', OPENSTACK, ['security', 'group', 'create', 'web', '--description', 'web servers', '-f', 'json']);
     assert.equal(group.code, 0, group.stderr);
     assert.equal((JSON.parse(group.stdout) as { description: string }).description, 'web servers');
-    assert.equal((await cli('demo', OPENSTACK, ['security', 'group', 'delete', 'web'])).code, 0);
+    assert.equal((await session.run('demo', OPENSTACK, ['security', 'group', 'delete', 'web'])).code, 0);
   });
 });
