@@ -9,7 +9,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { listRoutes, type RouteEntry } from '../src/api/app.js';
-import { decodeToken, encodeToken } from '../src/identity/tokens/format.js';
+import { badTokens } from './helpers/bad-tokens.js';
 import { startTestCloud, type TestCloud, type TestResponse } from './helpers/cloud.js';
 import { snapshot } from './helpers/snapshot.js';
 
@@ -44,11 +44,7 @@ describe('compute: bad input never breaks anything', () => {
     routes = listRoutes(cloud.app).filter((r) => r.url.startsWith('/compute/v2.1/') && !SERVER_ROUTES.test(r.url) && r.method !== 'HEAD' && r.method !== 'OPTIONS');
     admin = await cloud.token('admin');
     demo = await cloud.token('demo');
-    const payload = decodeToken(admin, cloud.identity.keys.all);
-    assert.ok(payload);
-    const key = cloud.identity.keys.signingKey;
-    expired = encodeToken({ ...payload, issuedAt: Date.now() - 7200_000, expiresAt: Date.now() - 3600_000 }, key);
-    forged = encodeToken(payload, { id: key.id, secret: Buffer.from('not the real key') });
+    ({ expired, forged } = badTokens(cloud, admin));
     // Service records of registered hosts are made on first read; read once so later
     // snapshots compare only what the bad requests could have changed.
     assert.equal((await cloud.request('GET', '/compute/v2.1/os-services', { token: admin })).status, 200);

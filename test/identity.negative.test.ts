@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { listRoutes, type RouteEntry } from '../src/api/app.js';
-import { encodeToken, decodeToken } from '../src/identity/tokens/format.js';
+import { badTokens } from './helpers/bad-tokens.js';
 import { startTestCloud, type TestCloud, type TestResponse } from './helpers/cloud.js';
 import { snapshot } from './helpers/snapshot.js';
 
@@ -40,11 +40,7 @@ describe('identity: bad input never breaks anything', () => {
     routes = listRoutes(cloud.app).filter((r) => r.method !== 'HEAD' && r.method !== 'OPTIONS' && (r.url === '/' || r.url.startsWith('/v3')));
     admin = await cloud.token('admin');
     demo = await cloud.token('demo');
-    const payload = decodeToken(admin, cloud.identity.keys.all);
-    assert.ok(payload);
-    const key = cloud.identity.keys.signingKey;
-    expired = encodeToken({ ...payload, issuedAt: Date.now() - 7200_000, expiresAt: Date.now() - 3600_000 }, key);
-    forged = encodeToken(payload, { id: key.id, secret: Buffer.from('not the real key') });
+    ({ expired, forged } = badTokens(cloud, admin));
     const victim = await cloud.request('POST', '/v3/auth/tokens', {
       body: { auth: { identity: { methods: ['token'], token: { id: admin } } } },
     });

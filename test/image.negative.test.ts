@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { listRoutes, type RouteEntry } from '../src/api/app.js';
-import { decodeToken, encodeToken } from '../src/identity/tokens/format.js';
+import { badTokens } from './helpers/bad-tokens.js';
 import { startTestCloud, type TestCloud, type TestResponse } from './helpers/cloud.js';
 import { createImage, PATCH_21, projectId, readerToken, upload, V2 } from './helpers/image-fixtures.js';
 import { snapshot } from './helpers/snapshot.js';
@@ -48,11 +48,7 @@ describe('image: bad input never breaks anything', () => {
     admin = await cloud.token('admin');
     demo = await cloud.token('demo');
     reader = await readerToken(cloud);
-    const payload = decodeToken(admin, cloud.identity.keys.all);
-    assert.ok(payload);
-    const key = cloud.identity.keys.signingKey;
-    expired = encodeToken({ ...payload, issuedAt: Date.now() - 7200_000, expiresAt: Date.now() - 3600_000 }, key);
-    forged = encodeToken(payload, { id: key.id, secret: Buffer.from('not the real key') });
+    ({ expired, forged } = badTokens(cloud, admin));
     // State to be (not) changed: a shared, uploaded, tagged demo image with a member, and a namespace.
     const image = await createImage(cloud, demo, { name: 'keep', tags: ['t'], color: 'red' });
     assert.equal((await upload(cloud, demo, image.id, Buffer.from('data'))).status, 204);

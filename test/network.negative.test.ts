@@ -7,7 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { listRoutes, type RouteEntry } from '../src/api/app.js';
-import { decodeToken, encodeToken } from '../src/identity/tokens/format.js';
+import { badTokens } from './helpers/bad-tokens.js';
 import { startTestCloud, type TestCloud, type TestResponse } from './helpers/cloud.js';
 import { snapshot } from './helpers/snapshot.js';
 
@@ -41,11 +41,7 @@ describe('network: bad input never breaks anything', () => {
     routes = listRoutes(cloud.app).filter((r) => r.url.startsWith('/network/v2.0') && r.method !== 'HEAD' && r.method !== 'OPTIONS');
     admin = await cloud.token('admin');
     demo = await cloud.token('demo');
-    const payload = decodeToken(admin, cloud.identity.keys.all);
-    assert.ok(payload);
-    const key = cloud.identity.keys.signingKey;
-    expired = encodeToken({ ...payload, issuedAt: Date.now() - 7200_000, expiresAt: Date.now() - 3600_000 }, key);
-    forged = encodeToken(payload, { id: key.id, secret: Buffer.from('not the real key') });
+    ({ expired, forged } = badTokens(cloud, admin));
     // Some state to be (not) changed: a network with a subnet and a port, in the demo project.
     const net = await cloud.request('POST', '/network/v2.0/networks', { token: demo, body: { network: { name: 'n' } } });
     assert.equal(net.status, 201);
