@@ -7,6 +7,7 @@ import { startCloud } from '../server/cloud.js';
 import { LinuxDataplane } from '../dataplane/drivers/linux/driver.js';
 import { processArgv } from '../dataplane/linux/proc.js';
 import { execInServer } from './exec.js';
+import { traceCommand } from './trace.js';
 
 function banner(cloud: Awaited<ReturnType<typeof startCloud>>, ms: number): string {
   const rel = (p: string) => p;
@@ -95,9 +96,16 @@ async function main(argv: string[]): Promise<void> {
     case 'exec':
       process.exitCode = await execInServer(loadConfig(), argv.slice(1));
       return;
+    case 'trace':
+      // 0 reachable, 1 dropped, 2 the question itself is wrong (unknown server, bad address).
+      process.exitCode = await traceCommand(loadConfig(), argv.slice(1), null, (t) => process.stdout.write(t)).catch((err: unknown) => {
+        process.stderr.write(`kumo trace: ${err instanceof Error ? err.message : String(err)}\n`);
+        return 2;
+      });
+      return;
     case 'help':
     case '--help':
-      process.stdout.write('usage: kumo [start|down|exec <server> [-- cmd...]]\n');
+      process.stdout.write('usage: kumo [start|down|exec <server> [-- cmd...]|trace <server> <address> [proto/port]]\n');
       return;
     default:
       process.stderr.write(`kumo: unknown command '${command}' (try: kumo help)\n`);
