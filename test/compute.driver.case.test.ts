@@ -1,24 +1,114 @@
 /**
- * The compute driver suite: what every driver must do, run against each driver named in
- * KUMO_TEST_COMPUTE_DRIVERS (default: fake). The Linux driver runs the same cases on the
- * local host when it is added to the list.
+ * The compute driver suite: what every driver must do, run against each driver: `fake` always,
+ * `linux` as root (real containers on a real host namespace; skipped with its reason when not
+ * root). KUMO_TEST_COMPUTE_DRIVERS=fake (or linux) narrows the list. The Linux run boots the
+ * cirros image built by scripts/build-cirros.sh and, afterwards, checks that teardown left no
+ * namespace, process or mount behind and the root namespace as it was.
  */
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { compile } from '../src/agent/compile.js';
+import { scopeOf } from '../src/agent/agent.js';
 import { createDriver } from '../src/compute/driver/select.js';
 import { InstanceNotFoundOnHost, PowerState, type ComputeDriver, type InstanceSpec, type Vif } from '../src/compute/driver/driver.js';
+import { diff } from '../src/dataplane/diff.js';
+import { LinuxDataplane } from '../src/dataplane/drivers/linux/driver.js';
+import { LinuxComputeDriver } from '../src/compute/driver/linux/linux-driver.js';
+import { initMarker } from '../src/compute/driver/linux/state.js';
+import { runJson } from '../src/dataplane/linux/exec.js';
+import { namespacePids } from '../src/dataplane/linux/ip.js';
+import { processArgv } from '../src/dataplane/linux/proc.js';
+import { homeHash } from '../src/dataplane/names.js';
+import { leftoverNamespaces, processesMentioning, rootSkip, waitFor } from './helpers/dataplane.js';
+import { assertRootNetnsUnchanged, rootMounts, snapshotRootNetns, type RootSnapshot } from './helpers/root-netns.js';
 
-const DRIVERS = (process.env.KUMO_TEST_COMPUTE_DRIVERS || 'fake').split(',').map((d) => d.trim()).filter(Boolean);
 const HOST = process.env.KUMO_TEST_COMPUTE_HOST || hostname();
+const CIRROS = fileURLToPath(new URL('../../.cache/images/cirros-rootfs.tar', import.meta.url));
 
-function spec(uuid = randomUUID()): InstanceSpec {
+interface Harness {
+  readonly name: 'fake' | 'linux';
+  readonly skip: string | false;
+  /** Prepares the host (a home, the image, the host namespace) and returns the driver and the image id. */
+  setUp(): Promise<{ driver: ComputeDriver; imageRef: string }>;
+  /**
+   * The instance as its guest sees it: NICs (`ens<slot> <mac>`) and how many inits run. Linux
+   * reads the kernel (the instance's namespace, its processes); the fake can only echo itself.
+   */
+  guest(driver: ComputeDriver, uuid: string): Promise<{ nics: string[]; inits: number }>;
+  tearDown(): Promise<void>;
+}
+
+function fakeHarness(): Harness {
   return {
-    uuid, name: `instance-${uuid.slice(0, 8)}`, host: HOST, hostname: 'vm', vcpus: 1, memoryMb: 64, rootGb: 1,
-    imageRef: randomUUID(), keyData: null, userData: null, adminPass: null, metadata: {},
+    name: 'fake', skip: false,
+    async setUp() { return { driver: createDriver({ KUMO_COMPUTE_DRIVER: 'fake' }), imageRef: randomUUID() }; },
+    async guest(driver, uuid) {
+      const inst = await driver.instance(HOST, uuid);
+      return { nics: (inst?.interfaces ?? []).map((i) => `ens${i.slot} ${i.macAddress}`), inits: inst?.powerState === PowerState.RUNNING ? 1 : 0 };
+    },
+    async tearDown() {},
   };
 }
+
+function linuxSkip(): string | false {
+  const why = rootSkip();
+  if (why) return why;
+  if (!existsSync(CIRROS)) return `the cirros image is not built (${CIRROS}; run scripts/setup.sh as root)`;
+  return false;
+}
+
+function linuxHarness(): Harness {
+  let home = '';
+  let root: RootSnapshot | null = null;
+  let mounts: string[] = [];
+  const dataplane = () => new LinuxDataplane(home);
+  return {
+    name: 'linux', skip: linuxSkip(),
+    async setUp() {
+      root = await snapshotRootNetns();
+      mounts = await rootMounts();
+      home = mkdtempSync(join(tmpdir(), 'kumo-compute-case-'));
+      const imageRef = randomUUID();
+      mkdirSync(join(home, 'images'), { recursive: true });
+      symlinkSync(CIRROS, join(home, 'images', imageRef));
+      // The host namespace the agent would make on its first pass: this host, no networks.
+      const plan = compile({ hosts: [{ name: HOST, underlayIp: '100.64.0.1' }], networks: [], subnets: [], ports: [], dhcpHosts: new Map() }, {
+        host: HOST, home, homeHash: homeHash(home), underlayPrefixLen: 24, physicalMtu: 1500, dhcp: { domain: 'openstacklocal', leaseSeconds: 86400 },
+      });
+      const dp = dataplane();
+      await dp.apply(diff(plan, await dp.observe(scopeOf(plan))));
+      return { driver: createDriver({ KUMO_COMPUTE_DRIVER: 'linux' }, { home, linuxDataplane: true }), imageRef };
+    },
+    async guest(driver, uuid) {
+      const ns = (driver as LinuxComputeDriver).files.read(uuid)?.ns as string;
+      const links = await runJson<{ ifname: string; address: string }[]>(['ip', '-n', ns, '-j', 'link', 'show']);
+      const inits = (await namespacePids(ns)).filter((pid) => {
+        const argv = processArgv(pid) ?? [];
+        return argv.includes(initMarker(uuid)) && argv.some((a) => a.endsWith('/sbin/init'));
+      });
+      return { nics: links.filter((l) => l.ifname.startsWith('ens')).map((l) => `${l.ifname} ${l.address}`), inits: inits.length };
+    },
+    async tearDown() {
+      if (!home) return;
+      const groups = dataplane().record.cgroups().map((c) => c.path);
+      await dataplane().teardown();
+      assert.deepEqual(groups.filter((g) => existsSync(g)), [], 'teardown left cgroups');
+      assert.deepEqual(await leftoverNamespaces(home), [], 'teardown left namespaces');
+      assert.deepEqual(processesMentioning(home), [], 'teardown left processes');
+      assert.deepEqual(await rootMounts(), mounts, 'mounts changed in the root mount namespace');
+      if (root) await assertRootNetnsUnchanged(root);
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+const ONLY = (process.env.KUMO_TEST_COMPUTE_DRIVERS ?? '').split(',').map((d) => d.trim()).filter(Boolean);
+const HARNESSES = [fakeHarness(), linuxHarness()].filter((h) => ONLY.length === 0 || ONLY.includes(h.name));
 
 function vif(n: number): Vif {
   const portId = randomUUID();
@@ -28,9 +118,23 @@ function vif(n: number): Vif {
   };
 }
 
-for (const name of DRIVERS) {
-  describe(`compute driver: ${name}`, () => {
-    const driver: ComputeDriver = createDriver({ KUMO_COMPUTE_DRIVER: name });
+for (const h of HARNESSES) {
+  describe(`compute driver: ${h.name}`, { skip: h.skip }, () => {
+    let driver: ComputeDriver;
+    let imageRef: string;
+
+    before(async () => {
+      ({ driver, imageRef } = await h.setUp());
+    });
+
+    after(() => h.tearDown());
+
+    function spec(uuid = randomUUID()): InstanceSpec {
+      return {
+        uuid, name: `instance-${uuid.slice(0, 8)}`, host: HOST, hostname: 'vm', vcpus: 1, memoryMb: 64, rootGb: 1,
+        imageRef, keyData: null, userData: null, adminPass: null, metadata: {},
+      };
+    }
 
     async function spawned(vifs: Vif[] = [vif(1)]): Promise<InstanceSpec> {
       const s = spec();
@@ -44,7 +148,18 @@ for (const name of DRIVERS) {
       const inst = await driver.instance(HOST, s.uuid);
       assert.equal(inst?.powerState, PowerState.RUNNING);
       assert.deepEqual(inst?.interfaces.map((i) => [i.portId, i.macAddress, i.slot]), [[vifs[0]?.portId, vifs[0]?.macAddress, 3], [vifs[1]?.portId, vifs[1]?.macAddress, 4]]);
+      assert.deepEqual(await h.guest(driver, s.uuid), { nics: [`ens3 ${vifs[0]?.macAddress}`, `ens4 ${vifs[1]?.macAddress}`], inits: 1 });
       assert.ok((await driver.instances(HOST)).some((i) => i.uuid === s.uuid));
+      await driver.destroy(HOST, s.uuid);
+    });
+
+    it('completes an instance spawned twice (a spawn cut short by a restart) without a second init', async () => {
+      const vifs = [vif(1)];
+      const s = await spawned(vifs);
+      await driver.spawn(s, vifs);
+      assert.equal((await driver.instances(HOST)).filter((i) => i.uuid === s.uuid).length, 1);
+      assert.equal((await driver.instance(HOST, s.uuid))?.powerState, PowerState.RUNNING);
+      assert.deepEqual(await h.guest(driver, s.uuid), { nics: [`ens3 ${vifs[0]?.macAddress}`], inits: 1 });
       await driver.destroy(HOST, s.uuid);
     });
 
@@ -79,6 +194,9 @@ for (const name of DRIVERS) {
       assert.equal((await driver.instance(HOST, s.uuid))?.powerState, PowerState.SUSPENDED);
       await driver.resume(HOST, s.uuid);
       assert.equal((await driver.instance(HOST, s.uuid))?.powerState, PowerState.RUNNING);
+      await driver.pause(HOST, s.uuid);
+      await driver.powerOff(HOST, s.uuid);
+      assert.equal((await driver.instance(HOST, s.uuid))?.powerState, PowerState.SHUTDOWN, 'a paused instance powers off');
       await driver.destroy(HOST, s.uuid);
     });
 
@@ -92,6 +210,7 @@ for (const name of DRIVERS) {
       const first = plugged[1];
       assert.equal(first?.portId, extra.portId);
       assert.ok((first?.slot ?? 0) > (plugged[0]?.slot ?? 0));
+      assert.ok((await h.guest(driver, s.uuid)).nics.includes(`ens${first?.slot} ${extra.macAddress}`), 'the guest sees the hot-plugged NIC');
       await driver.detachInterface(HOST, s.uuid, extra.portId);
       await driver.detachInterface(HOST, s.uuid, extra.portId);
       assert.equal((await driver.instance(HOST, s.uuid))?.interfaces.length, 1);
@@ -104,7 +223,8 @@ for (const name of DRIVERS) {
 
     it('has a console log, snapshots the disk, and rescues and unrescues', async () => {
       const s = await spawned();
-      assert.ok((await driver.consoleOutput(HOST, s.uuid)).length > 0);
+      // A real guest writes its console as it boots, after spawn returns.
+      await waitFor('console output', async () => (await driver.consoleOutput(HOST, s.uuid)).length > 0);
       let bytes = 0;
       for await (const chunk of await driver.snapshot(HOST, s.uuid)) bytes += (chunk as Buffer).length;
       assert.ok(bytes > 0);

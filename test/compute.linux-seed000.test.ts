@@ -19,7 +19,7 @@ import { listNamespaces } from '../src/dataplane/linux/ip.js';
 import { homeHash, homePrefix } from '../src/dataplane/names.js';
 import { rootSkip, waitFor } from './helpers/dataplane.js';
 import { startKumoProcess, removeHome, type KumoProcess } from './helpers/process.js';
-import { assertRootNetnsUnchanged, snapshotRootNetns, type RootSnapshot } from './helpers/root-netns.js';
+import { assertRootNetnsUnchanged, rootMounts, snapshotRootNetns, type RootSnapshot } from './helpers/root-netns.js';
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const skip = rootSkip() || (!['/usr/bin/openstack', '/usr/bin/nova'].every((p) => { try { readFileSync(p); return true; } catch { return false; } }) && 'openstack/nova CLIs missing');
@@ -28,7 +28,7 @@ describe('compute linux: seed 000 with real instances and real packets', { skip 
   let kumo: KumoProcess;
   let home: string;
   let root: RootSnapshot;
-  let mounts: string;
+  let mounts: string[];
   const env = () => ({ ...process.env, ...kumo.adminRc(), KUMO_HOME: home });
 
   function sh(script: string): Promise<string> {
@@ -44,7 +44,7 @@ describe('compute linux: seed 000 with real instances and real packets', { skip 
 
   before(async () => {
     root = await snapshotRootNetns();
-    mounts = (await run(['findmnt', '-rn', '-o', 'TARGET'])).stdout;
+    mounts = await rootMounts();
     home = mkdtempSync('/tmp/kumo-inst-test-');
     kumo = await startKumoProcess({ home, env: { KUMO_DATAPLANE: 'linux' } });
   });
@@ -54,7 +54,7 @@ describe('compute linux: seed 000 with real instances and real packets', { skip 
     await run(['node', MAIN, 'down'], { env: { KUMO_HOME: home } });
     const prefix = homePrefix(homeHash(home));
     assert.deepEqual([...await listNamespaces()].filter((n) => n.startsWith(prefix)), [], 'kumo down left namespaces');
-    assert.equal((await run(['findmnt', '-rn', '-o', 'TARGET'])).stdout, mounts, 'mounts changed in the root mount namespace');
+    assert.deepEqual(await rootMounts(), mounts, 'mounts changed in the root mount namespace');
     await assertRootNetnsUnchanged(root);
     removeHome(home);
   });

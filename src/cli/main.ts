@@ -76,7 +76,7 @@ async function down(): Promise<void> {
     process.exit(1);
   }
   const driver = new LinuxDataplane(config.home);
-  const recorded = driver.record.namespaces().length + driver.record.processes().length;
+  const recorded = driver.record.namespaces().length + driver.record.processes().length + driver.record.cgroups().length;
   if (recorded > 0 && typeof process.getuid === 'function' && process.getuid() !== 0) {
     process.stderr.write(`kumo down: ${recorded} recorded data-plane objects in ${config.home}; removing them needs root.\n`);
     process.exit(1);

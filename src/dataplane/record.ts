@@ -4,8 +4,9 @@
  * `$KUMO_HOME/dataplane/record/` (created and deleted atomically, so several agents of one home
  * never race on a shared file). A namespace is noted BEFORE it is created and forgotten only
  * after it is gone, so a crash in between leaves a record of something that may exist, never
- * an object nobody recorded. Everything else Kumo creates lives inside these namespaces and
- * goes with them.
+ * an object nobody recorded. Processes are recorded by PID and start time, and instances'
+ * cgroups by path (noted before mkdir too). Everything else Kumo creates lives inside these
+ * namespaces and goes with them.
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,6 +29,16 @@ export interface RecordedProcess {
   readonly purpose: string;
   /** A path the process's command line must contain (its pid file), checked before any signal. */
   readonly marker: string;
+}
+
+export interface RecordedCgroup {
+  /** The group's directory name: the home's prefix, then what it holds. */
+  readonly name: string;
+  /** Its full path under the cgroup2 mount. */
+  readonly path: string;
+  /** An instance's group, or the home's parent of them (removed last, once empty). */
+  readonly kind: 'instance' | 'parent';
+  readonly host: string | null;
 }
 
 const NAME = /^[A-Za-z0-9_.-]+$/;
@@ -88,5 +99,17 @@ export class DataplaneRecord {
 
   processes(): RecordedProcess[] {
     return this.read<RecordedProcess>('proc');
+  }
+
+  noteCgroup(c: RecordedCgroup): void {
+    this.write('cgroup', c.name, c);
+  }
+
+  forgetCgroup(name: string): void {
+    rmSync(join(this.dir, 'cgroup', `${name}.json`), { force: true });
+  }
+
+  cgroups(): RecordedCgroup[] {
+    return this.read<RecordedCgroup>('cgroup');
   }
 }

@@ -57,3 +57,12 @@ export async function assertRootNetnsUnchanged(before: RootSnapshot): Promise<vo
   assert.equal(after.forwarding, before.forwarding, 'root namespace ip_forward changed');
   assert.equal(after.nft, before.nft, 'root namespace nftables ruleset changed');
 }
+
+/**
+ * The root mount namespace's mount points, except the nsfs mounts under /run/netns: those come
+ * and go with every cloud on the machine (other homes' namespaces), and a test checks its own
+ * namespaces separately by name.
+ */
+export async function rootMounts(): Promise<string[]> {
+  return (await run(['findmnt', '-rn', '-o', 'TARGET'])).stdout.split('\n').filter((m) => m !== '' && !m.startsWith('/run/netns/'));
+}

@@ -79,7 +79,11 @@ export class InstanceNotFoundOnHost extends Error {
 export interface ComputeDriver {
   /** Nova's hypervisor_type for hosts this driver runs (the fake says 'fake'). */
   readonly hypervisorType: string;
-  /** Creates and starts the instance with its interfaces; on failure leaves nothing behind. */
+  /**
+   * Creates and starts the instance with its interfaces. Spawning an instance the host already
+   * has (a spawn a restart cut short) completes it without starting anything twice. On failure
+   * the caller destroys it.
+   */
   spawn(instance: InstanceSpec, vifs: readonly Vif[]): Promise<void>;
   /** Stops and removes the instance and its interfaces; a missing instance is not an error. */
   destroy(host: string, uuid: string): Promise<void>;

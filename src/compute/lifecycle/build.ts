@@ -100,9 +100,9 @@ export async function spawn(ctx: LifecycleContext, row: InstanceRow): Promise<vo
   const host = row.host as string;
   const vifs = await vifsOf(ctx.store.db, row.uuid);
   try {
-    const existing = await ctx.driver.instance(host, row.uuid);
-    // A spawn that finished before a restart is not redone.
-    if (!existing) await ctx.driver.spawn(await instanceSpec(ctx, row, ctx.takeAdminPass(row.uuid)), vifs);
+    // After a restart this may be a spawn already begun (or finished): the driver completes
+    // what is missing and starts nothing twice.
+    await ctx.driver.spawn(await instanceSpec(ctx, row, ctx.takeAdminPass(row.uuid)), vifs);
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     await ctx.driver.destroy(host, row.uuid).catch(() => undefined);

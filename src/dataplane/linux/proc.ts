@@ -20,6 +20,16 @@ export function processStartTime(pid: number): number | null {
   }
 }
 
+/** The state letter of /proc/<pid>/stat (R, S, T for stopped, Z...), or null when it is gone. */
+export function processState(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] ?? null;
+  } catch {
+    return null;
+  }
+}
+
 /** The process's argv, or null when it is gone. */
 export function processArgv(pid: number): string[] | null {
   try {

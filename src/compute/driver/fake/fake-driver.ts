@@ -68,6 +68,8 @@ export class FakeDriver implements ComputeDriver {
   async spawn(spec: InstanceSpec, vifs: readonly Vif[]): Promise<void> {
     this.record('spawn', spec.host, spec.uuid);
     const onHost = this.host(spec.host);
+    // The instance is already there (a spawn repeated after a restart): nothing to add.
+    if (onHost.has(spec.uuid)) return;
     const interfaces = vifs.map((v, i) => ({ portId: v.portId, macAddress: v.macAddress, slot: FIRST_SLOT + i }));
     onHost.set(spec.uuid, {
       spec, powerState: PowerState.RUNNING, interfaces,

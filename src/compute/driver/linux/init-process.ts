@@ -20,6 +20,8 @@ export interface Launch {
   readonly netnsPath: string;
   readonly consoleLog: string;
   readonly marker: string;
+  /** The instance's cgroup.procs: the launcher joins the group before it forks anything. */
+  readonly cgroupProcs: string | null;
 }
 
 function children(pid: number): number[] {
@@ -39,8 +41,12 @@ export async function launch(l: Launch, timeoutMs = 10_000): Promise<ProcessRef>
   const out = openSync(l.consoleLog, 'a');
   let waiter: number | undefined;
   try {
-    const child = spawn('nsenter', [`--net=${l.netnsPath}`, '--', 'unshare', '--mount', '--uts', '--pid', '--fork', '--propagation', 'private', '--',
-      '/bin/sh', l.bootScript, 'inner', l.instanceDir, l.lowerDir, l.marker], {
+    const argv = ['nsenter', `--net=${l.netnsPath}`, '--', 'unshare', '--mount', '--uts', '--pid', '--fork', '--propagation', 'private', '--',
+      '/bin/sh', l.bootScript, 'inner', l.instanceDir, l.lowerDir, l.marker];
+    // The group is joined by the launcher itself (its PID, then exec): every process of the
+    // instance is born inside it, none can escape by forking first.
+    const full = l.cgroupProcs ? ['/bin/sh', '-c', 'echo $$ > "$0" && exec "$@"', l.cgroupProcs, ...argv] : argv;
+    const child = spawn(full[0] as string, full.slice(1), {
       detached: true, stdio: ['ignore', out, out], env: { PATH, LC_ALL: 'C', HOME: '/root', TERM: 'linux' },
     });
     child.on('error', () => undefined);
@@ -52,11 +58,8 @@ export async function launch(l: Launch, timeoutMs = 10_000): Promise<ProcessRef>
   if (waiter === undefined) throw new Error('could not start the instance (nsenter/unshare missing?)');
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    for (const pid of children(waiter)) {
-      const argv = processArgv(pid);
-      const start = processStartTime(pid);
-      if (argv && start !== null && argv.some((a) => a === l.marker) && argv.some((a) => a.endsWith('/sbin/init'))) return { pid, startTime: start };
-    }
+    const init = initAmong(children(waiter), l.marker);
+    if (init) return init;
     if (processStartTime(waiter) === null) break;
     await sleep(5);
   }
@@ -70,6 +73,33 @@ export async function launch(l: Launch, timeoutMs = 10_000): Promise<ProcessRef>
   throw new Error(`instance init did not start: ${tail.trim() || 'no output'}`);
 }
 
+/** The instance's PID 1 among these processes: its argv is the image's init with the marker. */
+function initAmong(pids: readonly number[], marker: string): ProcessRef | null {
+  for (const pid of pids) {
+    const argv = processArgv(pid);
+    const start = processStartTime(pid);
+    if (argv && start !== null && argv.some((a) => a === marker) && argv.some((a) => a.endsWith('/sbin/init'))) return { pid, startTime: start };
+  }
+  return null;
+}
+
+/**
+ * An init already running in the instance's namespace that no state file names: a Kumo killed
+ * between launching it and writing state.json leaves one. It is adopted, never started twice;
+ * one still in boot.sh (the marker is in its argv too) is waited for.
+ */
+export async function findRunningInit(pidsInNamespace: () => Promise<number[]>, marker: string, timeoutMs = 10_000): Promise<ProcessRef | null> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const pids = await pidsInNamespace();
+    const init = initAmong(pids, marker);
+    if (init) return init;
+    const booting = pids.some((pid) => processArgv(pid)?.includes(marker));
+    if (!booting || Date.now() > deadline) return null;
+    await sleep(20);
+  }
+}
+
 export function alive(ref: ProcessRef | null, marker: string): boolean {
   return ref !== null && isSameProcess({ pid: ref.pid, startTime: ref.startTime, marker });
 }
@@ -80,9 +110,17 @@ export async function halt(ref: ProcessRef, marker: string, graceMs = 3000): Pro
   if (!isSameProcess(id)) return;
   // A stopped (paused) init cannot run its trap: wake it first.
   signalVerified(id, 'SIGCONT');
-  signalVerified(id, 'SIGTERM');
+  // PID 1 of a PID namespace ignores a signal from the host it has no handler for, and an init
+  // still booting may not have installed its trap yet: TERM again until the grace period ends.
   const deadline = Date.now() + graceMs;
-  while (Date.now() < deadline && processStartTime(ref.pid) === ref.startTime) await sleep(20);
+  let nextTerm = 0;
+  while (Date.now() < deadline && processStartTime(ref.pid) === ref.startTime) {
+    if (Date.now() >= nextTerm) {
+      signalVerified(id, 'SIGTERM');
+      nextTerm = Date.now() + 250;
+    }
+    await sleep(20);
+  }
   if (processStartTime(ref.pid) === ref.startTime) signalVerified(id, 'SIGKILL');
   for (let i = 0; i < 250 && processStartTime(ref.pid) === ref.startTime; i++) await sleep(20);
 }

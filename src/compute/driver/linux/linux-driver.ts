@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { run } from '../../../dataplane/linux/exec.js';
-import { addNamespace } from '../../../dataplane/linux/ip.js';
+import { addNamespace, ipBatch, line, listNamespaces, namespacePids, showLinks } from '../../../dataplane/linux/ip.js';
 import { deleteNs } from '../../../dataplane/drivers/linux/apply.js';
 import { homeHash, hostNamespace, instanceNamespace } from '../../../dataplane/names.js';
 import { DataplaneRecord } from '../../../dataplane/record.js';
@@ -22,9 +22,9 @@ import {
 import { BOOT_SCRIPT } from './boot-script.js';
 import { writeConfigDrive } from './config-drive.js';
 import { ImageLayers } from './image.js';
-import { alive, halt, launch } from './init-process.js';
-import { plug, unplug } from './nics.js';
-import { signalMembers } from './pidns.js';
+import { InstanceGroups } from './groups.js';
+import { alive, findRunningInit, halt, launch } from './init-process.js';
+import { guestName, plug, unplug } from './nics.js';
 import { InstanceFiles, initMarker, type InstanceState, type NicState } from './state.js';
 
 export const HYPERVISOR_TYPE = 'kumo-container';
@@ -50,6 +50,7 @@ export class LinuxComputeDriver implements ComputeDriver {
   readonly files: InstanceFiles;
   readonly record: DataplaneRecord;
   readonly images: ImageLayers;
+  readonly groups: InstanceGroups;
   private readonly hash: string;
   /** One operation at a time per instance (a power action racing a delete would misread state). */
   private readonly locks = new Map<string, Promise<unknown>>();
@@ -60,6 +61,7 @@ export class LinuxComputeDriver implements ComputeDriver {
     this.record = new DataplaneRecord(options.home);
     this.images = new ImageLayers(options.home, options.imagesDir);
     this.hash = homeHash(options.home);
+    this.groups = new InstanceGroups(this.record, this.hash);
     this.kick = options.kick ?? (() => undefined);
   }
 
@@ -109,9 +111,11 @@ export class LinuxComputeDriver implements ComputeDriver {
 
   private async startInit(s: InstanceState): Promise<InstanceState> {
     const dir = this.files.dir(s.uuid);
-    const init = await launch({
+    const marker = initMarker(s.uuid);
+    const init = await findRunningInit(() => namespacePids(s.ns), marker) ?? await launch({
       bootScript: this.bootScript, instanceDir: dir, lowerDir: this.images.lowerDir(s.imageId),
-      netnsPath: `/run/netns/${s.ns}`, consoleLog: this.files.consoleLog(s.uuid), marker: initMarker(s.uuid),
+      netnsPath: `/run/netns/${s.ns}`, consoleLog: this.files.consoleLog(s.uuid), marker,
+      cgroupProcs: s.cgroup ? join(s.cgroup, 'cgroup.procs') : null,
     });
     this.record.noteProcess({ pid: init.pid, startTime: init.startTime, namespace: s.ns, purpose: `instance ${s.name} init`, marker: initMarker(s.uuid) });
     const next = { ...s, init, frozen: null };
@@ -120,37 +124,50 @@ export class LinuxComputeDriver implements ComputeDriver {
   }
 
   private async stopInit(s: InstanceState): Promise<InstanceState> {
+    // A frozen init cannot run its halt trap: thaw it first.
+    await this.groups.thaw(s.cgroup ?? null);
     if (s.init) {
       await halt(s.init, initMarker(s.uuid));
       this.record.forgetProcess(s.init.pid);
     }
+    await this.groups.empty(s.cgroup ?? null);
     const next = { ...s, init: null, frozen: null };
     this.files.write(next);
     return next;
   }
 
+  /**
+   * Creates the instance, or completes one whose spawn a crash interrupted (state.json exists):
+   * each step checks what is already there, so a second spawn of the same instance makes only
+   * what is missing and adopts an init that is already running.
+   */
   async spawn(spec: InstanceSpec, vifs: readonly Vif[]): Promise<void> {
     return this.serial(spec.uuid, async () => {
-      if (this.files.read(spec.uuid)) throw new Error(`instance ${spec.uuid} already exists on ${spec.host}`);
+      const existing = this.files.read(spec.uuid);
+      if (existing && existing.host !== spec.host) throw new Error(`instance ${spec.uuid} already exists on ${existing.host}`);
       const hostNs = await this.hostNs(spec.host);
       await this.images.ensure(spec.imageRef);
       const dir = this.files.dir(spec.uuid);
       for (const sub of ['upper', 'work', 'root']) mkdirSync(join(dir, sub), { recursive: true, mode: 0o755 });
       writeConfigDrive(join(dir, 'meta'), spec);
       const ns = instanceNamespace(this.hash, spec.name);
-      const nics: NicState[] = vifs.map((v, i) => ({ portId: v.portId, mac: v.macAddress.toLowerCase(), slot: FIRST_SLOT + i, tap: v.devname, mtu: v.mtu }));
-      let state: InstanceState = {
+      const nics: NicState[] = existing?.nics.slice()
+        ?? vifs.map((v, i) => ({ portId: v.portId, mac: v.macAddress.toLowerCase(), slot: FIRST_SLOT + i, tap: v.devname, mtu: v.mtu }));
+      let state: InstanceState = existing ?? {
         uuid: spec.uuid, name: spec.name, host: spec.host, ns, hostNs, imageId: spec.imageRef, nics,
-        nextSlot: FIRST_SLOT + vifs.length + BOOT_DEVICES_AFTER_NICS, init: null, frozen: null,
+        nextSlot: FIRST_SLOT + vifs.length + BOOT_DEVICES_AFTER_NICS, init: null, frozen: null, cgroup: null,
       };
       this.files.write(state);
       // Noted before it exists: a crash in between leaves a record, never an unrecorded namespace.
-      this.record.noteNamespace(ns, spec.host, 'instance');
-      await addNamespace(ns);
-      await run(['ip', '-n', ns, 'link', 'set', 'lo', 'up']);
-      for (const nic of nics) await plug(hostNs, ns, nic);
+      this.record.noteNamespace(state.ns, spec.host, 'instance');
+      if (!(await listNamespaces()).has(state.ns)) await addNamespace(state.ns);
+      await ipBatch(state.ns, [line('link', 'set', 'lo', 'up')]);
+      const plugged = new Set((await showLinks(state.ns)).map((l) => l.ifname));
+      for (const nic of state.nics) if (!plugged.has(guestName(nic.slot))) await plug(hostNs, state.ns, nic);
       this.kick();
-      state = await this.startInit(state);
+      state = { ...state, cgroup: this.groups.ensure(state.ns, spec.host, state.cgroup) };
+      this.files.write(state);
+      if (!state.init || !alive(state.init, initMarker(spec.uuid))) await this.startInit(state);
     });
   }
 
@@ -161,6 +178,7 @@ export class LinuxComputeDriver implements ComputeDriver {
       const stopped = await this.stopInit(s);
       for (const nic of stopped.nics) await unplug(stopped.hostNs, nic.tap).catch(() => undefined);
       await deleteNs(this.record, stopped.ns);
+      await this.groups.remove(stopped.ns, stopped.cgroup ?? null);
       rmSync(this.files.dir(uuid), { recursive: true, force: true });
       this.kick();
     });
@@ -196,8 +214,8 @@ export class LinuxComputeDriver implements ComputeDriver {
         if (s.frozen === null) return;
         throw new Error(`instance ${uuid} is ${s.frozen}, not ${how}`);
       }
-      // SIGSTOP/SIGCONT to every process of its PID namespace (a cgroup freezer would be atomic).
-      signalMembers(s.init.pid, on ? 'SIGSTOP' : 'SIGCONT');
+      // The cgroup freezer stops every process at once; without a group, SIGSTOP each member.
+      await this.groups.freeze(s.cgroup ?? null, s.init.pid, on);
       this.files.write({ ...s, frozen: on ? how : null });
     });
   }
@@ -262,7 +280,9 @@ export class LinuxComputeDriver implements ComputeDriver {
   private view(s: InstanceState): HostInstance {
     let powerState: PowerStateValue = PowerState.SHUTDOWN;
     if (s.init && alive(s.init, initMarker(s.uuid))) {
-      powerState = s.frozen === 'paused' ? PowerState.PAUSED : s.frozen === 'suspended' ? PowerState.SUSPENDED : PowerState.RUNNING;
+      // Frozen is what the kernel says; whether that is a pause or a suspend, what Nova asked.
+      const frozen = this.groups.frozen(s.cgroup ?? null, s.init.pid);
+      powerState = !frozen ? PowerState.RUNNING : s.frozen === 'suspended' ? PowerState.SUSPENDED : PowerState.PAUSED;
     }
     return { uuid: s.uuid, name: s.name, powerState, interfaces: s.nics.map((n) => ({ portId: n.portId, macAddress: n.mac, slot: n.slot })) };
   }

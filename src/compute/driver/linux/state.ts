@@ -35,6 +35,8 @@ export interface InstanceState {
   readonly init: ProcessRef | null;
   /** Set while paused or suspended (processes stopped). */
   readonly frozen: 'paused' | 'suspended' | null;
+  /** The instance's cgroup v2 directory; null (or absent in older state files) where pause uses signals. */
+  readonly cgroup?: string | null;
 }
 
 export class InstanceFiles {

@@ -1,11 +1,13 @@
 /**
  * `kumo down` for the Linux driver: every recorded process (verified by start time and pid
- * file), every dnsmasq whose pid file is in this home (in case a crash came between its start
- * and its record), then every recorded namespace, the shared fabric last. Nothing unrecorded
- * and nothing outside this KUMO_HOME is touched.
+ * file; instances' cgroups are thawed first so a paused init can still halt), every dnsmasq
+ * whose pid file is in this home (in case a crash came between its start and its record), then
+ * every recorded namespace, the shared fabric last, then the recorded cgroups (instances', then
+ * the home's parent). Nothing unrecorded and nothing outside this KUMO_HOME is touched.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isFrozen, killGroup, removeGroup, setFrozen } from '../../linux/cgroup.js';
 import { listNamespaces } from '../../linux/ip.js';
 import { stopVerified } from '../../linux/proc.js';
 import type { DataplaneRecord, RecordedNamespace } from '../../record.js';
@@ -41,6 +43,8 @@ export async function teardown(home: string, record: DataplaneRecord, host?: str
   const all = record.namespaces();
   const chosen = all.filter((n) => host === undefined || n.host === host);
   const names = new Set(chosen.map((n) => n.name));
+  const groups = record.cgroups().filter((c) => c.kind === 'instance' && (host === undefined || c.host === host));
+  for (const g of groups) if (isFrozen(g.path)) await setFrozen(g.path, false);
   const processes: number[] = [];
   for (const p of record.processes()) {
     if (host !== undefined && !names.has(p.namespace)) continue;
@@ -58,6 +62,17 @@ export async function teardown(home: string, record: DataplaneRecord, host?: str
     }
     processes.push(...(await deleteNs(record, n.name)));
     removed.push(n.name);
+  }
+  for (const g of groups) {
+    await killGroup(g.path);
+    await removeGroup(g.path);
+    record.forgetCgroup(g.name);
+  }
+  if (host === undefined) {
+    for (const parent of record.cgroups().filter((c) => c.kind === 'parent')) {
+      await removeGroup(parent.path);
+      record.forgetCgroup(parent.name);
+    }
   }
   return { namespaces: removed, processes };
 }
