@@ -18,6 +18,7 @@ import type { DhcpSettings } from './compile-dhcp.js';
 import { compile, type CompileContext } from './compile.js';
 import { loadModel } from './model.js';
 import { portReports, writePortReports } from './status.js';
+import { floatingIpReports, routerPortReports, writeFloatingIpReports } from './status-router.js';
 import { fingerprint } from './watch.js';
 
 export interface AgentOptions {
@@ -30,6 +31,8 @@ export interface AgentOptions {
   readonly underlayPrefixLen?: number;
   readonly physicalMtu?: number;
   readonly dhcp?: Partial<DhcpSettings>;
+  /** KUMO_HOST_ACCESS: the root namespace gets one on-link address on the external segment. */
+  readonly hostAccess?: boolean;
   /** Report instance ports' status (off while Nova's fake compute driver reports them itself). */
   readonly instancePortStatus?: boolean;
 }
@@ -46,6 +49,8 @@ export function scopeOf(plan: HostPlan): ObserveScope {
     host: plan.host, hostNs: plan.hostNs, fabricNs: plan.fabric.ns,
     vxlanDevices: plan.bridges.flatMap((b) => (b.uplink?.kind === 'vxlan' ? [b.uplink.device] : [])),
     dhcp: plan.dhcp.map((d) => ({ networkId: d.networkId, ns: d.ns, dir: d.dir })),
+    routers: (plan.routers ?? []).map((r) => r.ns),
+    outside: plan.outside ? { upstreamNs: plan.outside.upstreamNs, outsideNs: plan.outside.outsideNs, hostAccessDev: plan.outside.hostAccessDev } : null,
   };
 }
 
@@ -70,6 +75,7 @@ export class Agent {
       host: options.host, home: options.driver.home, homeHash: homeHash(options.driver.home),
       underlayPrefixLen: options.underlayPrefixLen ?? UNDERLAY_PREFIX_LEN, physicalMtu: options.physicalMtu ?? 1500,
       dhcp: { domain: options.dhcp?.domain ?? 'openstacklocal', leaseSeconds: options.dhcp?.leaseSeconds ?? 86400 },
+      hostAccess: options.hostAccess ?? false,
     };
   }
 
@@ -95,8 +101,9 @@ export class Agent {
       }
       observed = await this.driver.observe(scope);
     }
-    const reports = portReports(plan, observed, model, this.options.instancePortStatus ?? false);
+    const reports = [...portReports(plan, observed, model, this.options.instancePortStatus ?? false), ...routerPortReports(plan, observed, model)];
     await writePortReports(db, reports);
+    await writeFloatingIpReports(db, floatingIpReports(plan, observed, model));
     this.passes++;
     if (applyError) throw applyError;
     return { actions, reported: reports.length };

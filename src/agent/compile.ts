@@ -12,6 +12,7 @@ import {
 } from '../dataplane/names.js';
 import type { BridgePlan, DhcpPlan, FdbEntry, HostPlan, NeighbourEntry, TapPlan, UnderlayPlan } from '../dataplane/plan.js';
 import { dhcpSubnets, dnsmasqArgv, renderFiles, type DhcpSettings } from './compile-dhcp.js';
+import { compileOutside, compileRouters, routerPortHost } from './compile-router.js';
 import type { Model, ModelNetwork, ModelPort } from './model.js';
 
 export const DHCP_OWNER = 'network:dhcp';
@@ -26,6 +27,8 @@ export interface CompileContext {
   /** MTU of the underlay and of the sandboxed physical network. */
   readonly physicalMtu: number;
   readonly dhcp: DhcpSettings;
+  /** KUMO_HOST_ACCESS: one veth gives the root namespace an address on the external segment. */
+  readonly hostAccess?: boolean;
 }
 
 /** An instance NIC: what Nova binds to a host. */
@@ -48,7 +51,7 @@ export function dhcpNetworksOf(model: Model, host: string): ModelNetwork[] {
 function locationOf(model: Model, p: ModelPort): string | null {
   if (isInstancePort(p)) return p.hostId || null;
   if (p.deviceOwner === DHCP_OWNER) return model.dhcpHosts.get(p.networkId)?.[0] ?? null;
-  return null;
+  return routerPortHost(model, p.id) ?? null;
 }
 
 function l2population(model: Model, network: ModelNetwork, ctx: CompileContext, underlay: Map<string, string>): { fdb: FdbEntry[]; neighbours: NeighbourEntry[] } {
@@ -135,7 +138,10 @@ export function compile(model: Model, ctx: CompileContext): HostPlan {
     present.add(network.id);
     taps.push({ portId: p.id, networkId: network.id, tap: tapName(p.id), bridge: bridgeName(network.id), mtu: network.mtu, up: p.adminStateUp && network.adminStateUp });
   }
+  const routers = compileRouters(model, ctx);
+  for (const r of routers) for (const p of r.ports) if (networksById.has(p.networkId)) present.add(p.networkId);
   const bridges = [...present].map((id) => bridgeFor(model, networksById.get(id) as ModelNetwork, ctx, underlay, fabricBridges));
+  const outside = compileOutside(model, ctx, fabricBridges);
   return {
     host: ctx.host,
     hostNs,
@@ -144,5 +150,7 @@ export function compile(model: Model, ctx: CompileContext): HostPlan {
     bridges: bridges.sort((a, b) => a.name.localeCompare(b.name)),
     dhcp: dhcpNetworks.map((n) => dhcpFor(model, n, ctx)).sort((a, b) => a.networkId.localeCompare(b.networkId)),
     taps: taps.sort((a, b) => a.portId.localeCompare(b.portId)),
+    routers,
+    outside,
   };
 }

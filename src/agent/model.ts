@@ -5,6 +5,7 @@
  */
 import type { Db } from '../store/store.js';
 import { DHCP_AGENT } from '../network/agents/records.js';
+import { loadL3Model, type L3Model } from './model-l3.js';
 
 export interface ModelHost {
   readonly name: string;
@@ -63,6 +64,8 @@ export interface Model {
   readonly ports: readonly ModelPort[];
   /** network id → the hosts whose DHCP agent serves it. */
   readonly dhcpHosts: ReadonlyMap<string, readonly string[]>;
+  /** Routers, floating IPs and external networks (model-l3.ts); absent means none. */
+  readonly l3?: L3Model;
 }
 
 function jsonList<T>(text: string): T[] {
@@ -75,7 +78,7 @@ function jsonList<T>(text: string): T[] {
 }
 
 export async function loadModel(db: Db): Promise<Model> {
-  const [hosts, networks, segments, subnets, ports, ips, bindings] = await Promise.all([
+  const [hosts, networks, segments, subnets, ports, ips, bindings, l3] = await Promise.all([
     db.selectFrom('hosts').select(['name', 'underlay_ip']).orderBy('name').execute(),
     db.selectFrom('networks').select(['id', 'mtu', 'admin_state_up']).orderBy('id').execute(),
     db.selectFrom('network_segments').select(['network_id', 'network_type', 'physical_network', 'segmentation_id', 'segment_index'])
@@ -88,6 +91,7 @@ export async function loadModel(db: Db): Promise<Model> {
     db.selectFrom('network_dhcp_agent_bindings').innerJoin('agents', 'agents.id', 'network_dhcp_agent_bindings.agent_id')
       .select(['network_dhcp_agent_bindings.network_id', 'agents.host']).where('agents.agent_type', '=', DHCP_AGENT)
       .orderBy('network_dhcp_agent_bindings.created_at').execute(),
+    loadL3Model(db),
   ]);
   const segmentsOf = new Map<string, ModelSegment[]>();
   for (const s of segments) {
@@ -118,5 +122,6 @@ export async function loadModel(db: Db): Promise<Model> {
       extraDhcpOpts: jsonList<ModelDhcpOpt>(p.extra_dhcp_opts).filter((o) => typeof o.opt_value === 'string'),
     })),
     dhcpHosts,
+    l3,
   };
 }

@@ -14,7 +14,11 @@ export async function fingerprint(db: Db): Promise<string> {
       (select count(*) from networks) as nc, (select coalesce(sum(revision_number), 0) from networks) as nr,
       (select count(*) from ip_allocations) as ac,
       (select count(*) from network_dhcp_agent_bindings) as dc,
-      (select count(*) from hosts) as hc, (select max(started_at) from hosts) as hs
+      (select count(*) from hosts) as hc, (select max(started_at) from hosts) as hs,
+      (select count(*) from routers) as rc, (select coalesce(sum(revision_number), 0) from routers) as rr,
+      (select count(*) from router_ports) as rpc, (select count(*) from router_routes) as rrc,
+      (select count(*) from router_l3_agent_bindings) as lc,
+      (select count(*) from floatingips) as fc, (select coalesce(sum(revision_number), 0) from floatingips) as fr
   `.execute(db);
   return JSON.stringify(row.rows[0] ?? {});
 }

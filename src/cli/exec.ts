@@ -1,6 +1,6 @@
 /**
  * `kumo exec <server> [-- cmd...]`: a shell or a command inside a running instance, like
- * `lxc exec`. The server is found by id or name in the store; its init is found by the PID,
+ * `lxc exec` (or, with --outside, on the sandboxed outside host). The server is found by id or name in the store; its init is found by the PID,
  * start time and marker recorded in its state.json (never by name), and nsenter joins all its
  * namespaces (network, mount, UTS, PID) with its root and working directory.
  */
@@ -9,6 +9,8 @@ import type { KumoConfig } from '../config/config.js';
 import { openStore } from '../store/store.js';
 import { alive } from '../compute/driver/linux/init-process.js';
 import { InstanceFiles, initMarker } from '../compute/driver/linux/state.js';
+import { listNamespaces } from '../dataplane/linux/ip.js';
+import { homeHash, outsideNamespace } from '../dataplane/names.js';
 
 const GUEST_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', TERM: process.env.TERM || 'xterm', LC_ALL: 'C' };
 
@@ -27,9 +29,26 @@ async function findServer(config: KumoConfig, ref: string): Promise<string> {
   }
 }
 
+/**
+ * `kumo exec --outside [-- cmd...]`: a shell or a command on the sandboxed outside host, the
+ * stand-in for a machine beyond the external network (it reaches floating IPs through the
+ * upstream router and nothing else).
+ */
+async function execOutside(config: KumoConfig, rest: readonly string[]): Promise<number> {
+  const command = rest[0] === '--' ? rest.slice(1) : rest;
+  const ns = outsideNamespace(homeHash(config.home));
+  if (!(await listNamespaces()).has(ns)) throw new Error(`no outside host for ${config.home} (is Kumo running with the Linux data plane and an external network?)`);
+  return new Promise((resolve, reject) => {
+    const child = spawn('ip', ['netns', 'exec', ns, ...(command.length > 0 ? command : ['/bin/sh', '-l'])], { stdio: 'inherit', env: { ...process.env, PS1: 'outside$ ' } });
+    child.once('error', reject);
+    child.once('close', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+  });
+}
+
 export async function execInServer(config: KumoConfig, args: readonly string[]): Promise<number> {
   const [ref, ...rest] = args;
-  if (!ref) throw new Error('usage: kumo exec <server> [-- cmd...]');
+  if (ref === '--outside') return execOutside(config, rest);
+  if (!ref) throw new Error('usage: kumo exec <server>|--outside [-- cmd...]');
   const command = rest[0] === '--' ? rest.slice(1) : rest;
   const uuid = await findServer(config, ref);
   const state = new InstanceFiles(config.home).read(uuid);

@@ -84,6 +84,7 @@ async function down(): Promise<void> {
   const report = await driver.teardown();
   process.stdout.write(`kumo down: removed ${report.namespaces.length} namespaces and ${report.processes.length} processes recorded in ${config.home}\n`);
   for (const ns of report.namespaces) process.stdout.write(`  netns ${ns}\n`);
+  for (const link of report.rootLinks ?? []) process.stdout.write(`  link ${link} (host access, root namespace)\n`);
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -105,7 +106,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     case 'help':
     case '--help':
-      process.stdout.write('usage: kumo [start|down|exec <server> [-- cmd...]|trace <server> <address> [proto/port]]\n');
+      process.stdout.write('usage: kumo [start|down|exec <server> [-- cmd...]|exec --outside [-- cmd...]|trace <server> <address> [proto/port]]\n');
       return;
     default:
       process.stderr.write(`kumo: unknown command '${command}' (try: kumo help)\n`);

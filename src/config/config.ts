@@ -22,6 +22,11 @@ export interface KumoConfig {
   readonly provisionDemo: boolean;
   /** KUMO_DATAPLANE: auto (linux as root, else fake), linux, fake, or off (no agent; the default unless npm start or bin/kumo set auto). */
   readonly dataplane: DataplaneChoice;
+  /**
+   * KUMO_HOST_ACCESS=1: one veth gives the root namespace an on-link address on each external
+   * subnet (never a route, gateway, forwarding or NAT), so the machine reaches floating IPs.
+   */
+  readonly hostAccess: boolean;
 }
 
 function parseListen(value: string | undefined): { host: string; port: number } {
@@ -39,6 +44,13 @@ function positiveInt(name: string, value: string | undefined, fallback: number):
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed <= 0) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(value)}`);
   return parsed;
+}
+
+function parseFlag(name: string, value: string | undefined): boolean {
+  const v = (value ?? '').trim().toLowerCase();
+  if (v === '' || v === '0' || v === 'false' || v === 'no') return false;
+  if (v === '1' || v === 'true' || v === 'yes') return true;
+  throw new Error(`${name} must be 0 or 1, got ${JSON.stringify(value)}`);
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<KumoConfig> = {}): KumoConfig {
@@ -60,6 +72,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     passwordHashCost: positiveInt('KUMO_PASSWORD_HASH_COST', env.KUMO_PASSWORD_HASH_COST, 1 << 15),
     provisionDemo: env.KUMO_PROVISION_DEMO !== '0',
     dataplane: parseDataplaneChoice(env.KUMO_DATAPLANE),
+    hostAccess: parseFlag('KUMO_HOST_ACCESS', env.KUMO_HOST_ACCESS),
   };
   return { ...base, ...overrides };
 }

@@ -1,7 +1,8 @@
 /**
  * The steps a driver applies, as data: diff.ts emits them in a safe order, a driver runs them
  * in that order (the Linux one batches consecutive steps of one namespace into one `ip -batch`),
- * the fake one records them. Every step names its namespace; none touches the root namespace.
+ * the fake one records them. Every step names its namespace; none touches the root namespace
+ * except opt-in host access's (`hostaccess.*`), which touch only the one veth they record.
  */
 import type { DhcpFiles } from './plan.js';
 import type { NamespaceKind } from './record.js';
@@ -38,7 +39,23 @@ export type Action =
   | { readonly op: 'dhcp.start'; readonly networkId: string; readonly ns: string; readonly dir: string; readonly argv: readonly string[] }
   /** SIGHUP: dnsmasq re-reads host, opts and addn_hosts. */
   | { readonly op: 'dhcp.reload'; readonly networkId: string; readonly dir: string; readonly pid: number }
-  | { readonly op: 'dhcp.stop'; readonly networkId: string; readonly dir: string; readonly pid: number };
+  | { readonly op: 'dhcp.stop'; readonly networkId: string; readonly dir: string; readonly pid: number }
+  /** A route with a gateway (routers, the upstream router, the outside host); dst in CIDR form. */
+  | { readonly op: 'route.replace'; readonly ns: string; readonly dst: string; readonly via: string }
+  | { readonly op: 'route.delete'; readonly ns: string; readonly dst: string; readonly via: string }
+  /** The one sysctl the agent keeps per namespace (never in the root namespace). */
+  | { readonly op: 'sysctl.set'; readonly ns: string; readonly key: NamespaceSysctl; readonly value: 0 | 1 }
+  /**
+   * Opt-in host access (the only steps that touch the root namespace): one recorded veth from
+   * the root namespace into an external segment, IPv6-silent, with forwarding off on it.
+   */
+  | { readonly op: 'hostaccess.add'; readonly dev: string; readonly mtu: number; readonly peer: VethEnd }
+  | { readonly op: 'hostaccess.secure'; readonly dev: string }
+  | { readonly op: 'hostaccess.addr.add'; readonly dev: string; readonly cidr: string }
+  | { readonly op: 'hostaccess.addr.delete'; readonly dev: string; readonly cidr: string }
+  | { readonly op: 'hostaccess.delete'; readonly dev: string };
+
+export type NamespaceSysctl = 'net.ipv4.ip_forward';
 
 export type ActionOp = Action['op'];
 
@@ -63,5 +80,13 @@ export function describe(a: Action): string {
     case 'dhcp.start': return `dhcp start ${a.networkId} in ${a.ns}`;
     case 'dhcp.reload': return `dhcp reload ${a.networkId} (pid ${a.pid})`;
     case 'dhcp.stop': return `dhcp stop ${a.networkId} (pid ${a.pid})`;
+    case 'route.replace': return `[${a.ns}] route replace ${a.dst} via ${a.via}`;
+    case 'route.delete': return `[${a.ns}] route del ${a.dst} via ${a.via}`;
+    case 'sysctl.set': return `[${a.ns}] sysctl ${a.key}=${a.value}`;
+    case 'hostaccess.add': return `[root] host access veth ${a.dev} <-> [${a.peer.ns}] ${a.peer.name} master ${a.peer.master ?? 'none'}`;
+    case 'hostaccess.secure': return `[root] ${a.dev}: forwarding off`;
+    case 'hostaccess.addr.add': return `[root] addr add ${a.cidr} dev ${a.dev}`;
+    case 'hostaccess.addr.delete': return `[root] addr del ${a.cidr} dev ${a.dev}`;
+    case 'hostaccess.delete': return `[root] delete host access veth ${a.dev}`;
   }
 }

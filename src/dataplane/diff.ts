@@ -3,9 +3,10 @@
  * deterministic, so it is tested without root; when observed already matches the plan it
  * returns [] (the second pass of the reconcile loop changes nothing). Order: stop what must go,
  * make namespaces, the fabric, the underlay, bridges and uplinks, DHCP ports, instance taps,
- * the VXLAN FDB, then dnsmasq.
+ * routers and the outside world (diff-router.ts), the VXLAN FDB, then dnsmasq.
  */
 import type { Action } from './actions.js';
+import { l3Namespaces, outsideDiff, plannedRouterNamespaces, routersDiff } from './diff-router.js';
 import type { ObservedHost, ObservedLink } from './observed.js';
 import type { BridgePlan, DhcpPlan, HostPlan, SegmentUplink, VxlanUplink } from './plan.js';
 
@@ -15,12 +16,12 @@ const NO_LINKS: Links = new Map();
 /** Host-namespace links the agent owns by name; anything else there (instance taps) it leaves alone. */
 const OWNED_PREFIXES = ['brq', 'vxlan-', 'phy-'];
 
-function linksOf(obs: ObservedHost, ns: string): Links {
+export function linksOf(obs: ObservedHost, ns: string): Links {
   return obs.links.get(ns) ?? NO_LINKS;
 }
 
 /** Brings an existing link's master, MTU, MAC and state in line; nothing when they match. */
-function fix(out: Action[], ns: string, link: ObservedLink, want: { master?: string | null; mtu?: number; mac?: string; up?: boolean }): void {
+export function fix(out: Action[], ns: string, link: ObservedLink, want: { master?: string | null; mtu?: number; mac?: string; up?: boolean }): void {
   const change: { master?: string | null; mtu?: number; mac?: string; up?: boolean } = {};
   if (want.master !== undefined && link.master !== want.master) change.master = want.master;
   if (want.mtu !== undefined && link.mtu !== want.mtu) change.mtu = want.mtu;
@@ -29,7 +30,7 @@ function fix(out: Action[], ns: string, link: ObservedLink, want: { master?: str
   if (Object.keys(change).length > 0) out.push({ op: 'link.set', ns, name: link.name, ...change });
 }
 
-function addresses(out: Action[], ns: string, dev: string, link: ObservedLink | undefined, wanted: readonly string[]): void {
+export function addresses(out: Action[], ns: string, dev: string, link: ObservedLink | undefined, wanted: readonly string[]): void {
   const have = new Set(link?.addresses ?? []);
   for (const cidr of link?.addresses ?? []) if (!wanted.includes(cidr)) out.push({ op: 'addr.delete', ns, dev, cidr });
   for (const cidr of wanted) if (!have.has(cidr)) out.push({ op: 'addr.add', ns, dev, cidr });
@@ -170,6 +171,7 @@ function dnsmasq(out: Action[], obs: ObservedHost, d: DhcpPlan): void {
 export function diff(plan: HostPlan, obs: ObservedHost): Action[] {
   const out: Action[] = [];
   const dhcpNs = new Set(plan.dhcp.map((d) => d.ns));
+  const routerNs = plannedRouterNamespaces(plan);
   const plannedNetworks = new Set(plan.dhcp.map((d) => d.networkId));
 
   // What must go: dnsmasq of networks no longer served here, then their namespaces.
@@ -177,12 +179,13 @@ export function diff(plan: HostPlan, obs: ObservedHost): Action[] {
     if (!plannedNetworks.has(networkId) && o.pid !== null) out.push({ op: 'dhcp.stop', networkId, dir: o.dir, pid: o.pid });
   }
   for (const ns of [...obs.recorded].sort()) {
-    if (ns !== plan.hostNs && ns !== plan.fabric.ns && !dhcpNs.has(ns) && obs.namespaces.has(ns)) out.push({ op: 'netns.delete', ns });
+    if (ns !== plan.hostNs && ns !== plan.fabric.ns && !dhcpNs.has(ns) && !routerNs.has(ns) && obs.namespaces.has(ns)) out.push({ op: 'netns.delete', ns });
   }
 
   if (!obs.namespaces.has(plan.fabric.ns)) out.push({ op: 'netns.add', ns: plan.fabric.ns, host: null, kind: 'fabric' });
   if (!obs.namespaces.has(plan.hostNs)) out.push({ op: 'netns.add', ns: plan.hostNs, host: plan.host, kind: 'host' });
   for (const d of plan.dhcp) if (!obs.namespaces.has(d.ns)) out.push({ op: 'netns.add', ns: d.ns, host: plan.host, kind: 'dhcp' });
+  l3Namespaces(out, plan, obs);
 
   const fabricLinks = linksOf(obs, plan.fabric.ns);
   for (const b of plan.fabric.bridges) {
@@ -214,6 +217,8 @@ export function diff(plan: HostPlan, obs: ObservedHost): Action[] {
     if (link) fix(out, plan.hostNs, link, { master: t.up ? t.bridge : null, mtu: t.mtu, up: t.up });
   }
 
+  routersDiff(out, plan, obs);
+  outsideDiff(out, plan, obs);
   for (const b of plan.bridges) if (b.uplink?.kind === 'vxlan') fdb(out, plan, obs, b.uplink);
   for (const d of plan.dhcp) dnsmasq(out, obs, d);
   return out;

@@ -12,6 +12,8 @@ export type DataplaneKind = 'linux' | 'fake';
 export interface TeardownReport {
   readonly namespaces: readonly string[];
   readonly processes: readonly number[];
+  /** Root-namespace links removed (only ever the host access veth). */
+  readonly rootLinks?: readonly string[];
 }
 
 export interface DataplaneDriver {

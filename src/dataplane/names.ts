@@ -45,6 +45,26 @@ export function fabricNamespace(hash: string): string {
 
 export const dhcpNamespace = (networkId: string): string => `qdhcp-${networkId}`;
 export const routerNamespace = (routerId: string): string => `qrouter-${routerId}`;
+/** A router's interface on an internal network, inside qrouter- (Neutron's name). */
+export const routerInterfaceName = (portId: string): string => `qr-${portId.slice(0, 11)}`;
+/** A router's gateway port on the external network, inside qrouter- (Neutron's name). */
+export const routerGatewayName = (portId: string): string => `qg-${portId.slice(0, 11)}`;
+
+/**
+ * The far side of the external networks, owned by the home: the upstream router that answers
+ * at each external subnet's gateway address, and the outside host behind it.
+ */
+export const upstreamNamespace = (hash: string): string => `${homePrefix(hash)}upstream`;
+export const outsideNamespace = (hash: string): string => `${homePrefix(hash)}outside`;
+/** The upstream router's leg on one external segment, and that veth's end in the fabric. */
+export const upstreamLegDev = (key: string): string => `ext-${hex(key, 8)}`;
+export const fabricUpstreamDev = (key: string): string => `up-${hex(key, 8)}`;
+/** The link between the upstream router and the outside host. */
+export const UPSTREAM_OUTSIDE_DEV = 'outside0';
+export const OUTSIDE_DEV = 'eth0';
+/** Opt-in host access: the one veth in the root namespace, and its end in the fabric. */
+export const hostAccessDev = (hash: string): string => `kumo-${hash}`;
+export const FABRIC_HOST_ACCESS_DEV = 'host-access';
 
 /**
  * An instance's namespace, from Nova's instance-%08x name (compute/servers/views.ts): those

@@ -2,6 +2,7 @@
  * What a driver saw on a host, normalised so diff.ts can compare it with a HostPlan without
  * knowing which driver looked: links per namespace, VXLAN FDB and neighbours, dnsmasq state.
  */
+import type { RouteEntry } from './plan-router.js';
 
 export interface ObservedLink {
   readonly name: string;
@@ -51,6 +52,17 @@ export interface ObservedHost {
   readonly neighbours: ReadonlyMap<string, readonly { readonly ip: string; readonly mac: string }[]>;
   /** dnsmasq per network, for the planned networks and those with a recorded qdhcp- namespace. */
   readonly dhcp: ReadonlyMap<string, ObservedDhcp>;
+  /** Routes with a gateway, per router, upstream and outside namespace (absent: none observed). */
+  readonly routes?: ReadonlyMap<string, readonly RouteEntry[]>;
+  /** net.ipv4.ip_forward of those namespaces. */
+  readonly forwarding?: ReadonlyMap<string, boolean>;
+  /** The recorded host access veth in the root namespace, or null when there is none. */
+  readonly hostAccess?: ObservedRootLink | null;
+}
+
+export interface ObservedRootLink extends ObservedLink {
+  /** net.ipv4.conf.<dev>.forwarding: must stay off (nothing entering there is ever forwarded). */
+  readonly forwarding: boolean;
 }
 
 /** What to look at: the plan says which namespaces and networks matter. */
@@ -60,6 +72,10 @@ export interface ObserveScope {
   readonly fabricNs: string;
   readonly vxlanDevices: readonly string[];
   readonly dhcp: readonly { readonly networkId: string; readonly ns: string; readonly dir: string }[];
+  /** Router namespaces to read links, routes and forwarding of. */
+  readonly routers?: readonly string[];
+  /** The outside world's namespaces and the host access veth's name, on the host that keeps them. */
+  readonly outside?: { readonly upstreamNs: string; readonly outsideNs: string; readonly hostAccessDev: string } | null;
 }
 
 /** Parses dnsmasq's lease file: `<expiry> <mac> <ip> <hostname> <client-id>` per line. */

@@ -3,6 +3,7 @@
  * compiler makes it from the model with no I/O (src/agent/compile.ts); diff.ts compares it
  * with what a driver observed. Names come from names.ts.
  */
+import type { OutsidePlan, RouterPlan } from './plan-router.js';
 
 export interface HostPlan {
   readonly host: string;
@@ -17,6 +18,10 @@ export interface HostPlan {
   readonly dhcp: readonly DhcpPlan[];
   /** Instance NICs bound to this host: plugged into their bridge once their tap exists. */
   readonly taps: readonly TapPlan[];
+  /** Routers this host serves (plan-router.ts); absent means none. */
+  readonly routers?: readonly RouterPlan[];
+  /** The home's outside world, on the one host that keeps it; absent or null elsewhere. */
+  readonly outside?: OutsidePlan | null;
 }
 
 /** The shared wires of this KUMO_HOME: the underlay bridge and the physical segments. */

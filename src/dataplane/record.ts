@@ -11,7 +11,7 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export type NamespaceKind = 'host' | 'fabric' | 'dhcp' | 'router' | 'instance' | 'test';
+export type NamespaceKind = 'host' | 'fabric' | 'dhcp' | 'router' | 'upstream' | 'outside' | 'instance' | 'test';
 
 export interface RecordedNamespace {
   readonly name: string;
@@ -39,6 +39,16 @@ export interface RecordedCgroup {
   /** An instance's group, or the home's parent of them (removed last, once empty). */
   readonly kind: 'instance' | 'parent';
   readonly host: string | null;
+}
+
+/**
+ * A link Kumo made in the root namespace: only opt-in host access's one veth (issue 7). Noted
+ * before it is created, forgotten once deleted, like a namespace.
+ */
+export interface RecordedRootLink {
+  readonly name: string;
+  readonly purpose: string;
+  readonly createdAt: string;
 }
 
 const NAME = /^[A-Za-z0-9_.-]+$/;
@@ -87,6 +97,18 @@ export class DataplaneRecord {
 
   namespaces(): RecordedNamespace[] {
     return this.read<RecordedNamespace>('netns');
+  }
+
+  noteRootLink(name: string, purpose: string): void {
+    this.write('link', name, { name, purpose, createdAt: new Date().toISOString() } satisfies RecordedRootLink);
+  }
+
+  forgetRootLink(name: string): void {
+    rmSync(join(this.dir, 'link', `${name}.json`), { force: true });
+  }
+
+  rootLinks(): RecordedRootLink[] {
+    return this.read<RecordedRootLink>('link');
   }
 
   noteProcess(p: RecordedProcess): void {

@@ -127,6 +127,7 @@ export async function startCloud(config: KumoConfig, logger: Logger = createLogg
       store, driver: dataplane.driver, host: localHost.name, logger,
       dhcp: { domain: network.settings.dnsDomain },
       instancePortStatus: compute.driver.hypervisorType !== 'fake',
+      hostAccess: config.hostAccess,
     });
     if (agent && compute.driver instanceof LinuxComputeDriver) compute.driver.kick = () => agent.kick();
     await agent?.start();

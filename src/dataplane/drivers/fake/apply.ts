@@ -2,6 +2,7 @@
 import type { Action, VethEnd } from '../../actions.js';
 import { releaseLease, reloadDnsmasq, startDnsmasq, stopDnsmasq, writeFiles } from './dhcp.js';
 import type { FakeKernel, FakeLink, FakeNamespace } from './driver.js';
+import { applyL3, FAKE_ROOT_NS, pruneRoutes } from './l3.js';
 
 function ns(kernel: FakeKernel, name: string): FakeNamespace {
   const found = kernel.namespaces.get(name);
@@ -30,6 +31,9 @@ function deleteLink(kernel: FakeKernel, nsName: string, name: string): void {
   for (const other of n.links.values()) if (other.master === name) other.master = null;
   // A veth goes with its peer, as in the kernel.
   if (l.peer) kernel.namespaces.get(l.peer.ns)?.links.delete(l.peer.name);
+  if (l.peer?.ns === FAKE_ROOT_NS) kernel.rootLinks.delete(l.peer.name);
+  pruneRoutes(kernel, nsName);
+  if (l.peer) pruneRoutes(kernel, l.peer.ns);
 }
 
 function setMaster(kernel: FakeKernel, nsName: string, l: FakeLink, master: string | undefined | null): void {
@@ -56,6 +60,8 @@ export function apply(kernel: FakeKernel, a: Action): void {
       for (const name of [...n.links.keys()]) deleteLink(kernel, a.ns, name);
       for (const [id, d] of kernel.dnsmasq) if (d.ns === a.ns) kernel.dnsmasq.delete(id);
       kernel.namespaces.delete(a.ns);
+      kernel.routes.delete(a.ns);
+      kernel.forwarding.delete(a.ns);
       return;
     }
     case 'link.add.bridge':
@@ -88,6 +94,7 @@ export function apply(kernel: FakeKernel, a: Action): void {
       if (a.mtu !== undefined) l.mtu = a.mtu;
       if (a.mac !== undefined) l.mac = a.mac;
       if (a.up !== undefined) l.up = a.up;
+      if (a.up === false) pruneRoutes(kernel, a.ns);
       return;
     }
     case 'link.delete': return deleteLink(kernel, a.ns, a.name);
@@ -101,6 +108,7 @@ export function apply(kernel: FakeKernel, a: Action): void {
       const l = link(kernel, a.ns, a.dev);
       if (!l.addresses.includes(a.cidr)) throw new Error(`[${a.ns}] RTNETLINK answers: Cannot assign requested address`);
       l.addresses = l.addresses.filter((c) => c !== a.cidr);
+      pruneRoutes(kernel, a.ns);
       return;
     }
     case 'fdb.add': {
@@ -133,5 +141,7 @@ export function apply(kernel: FakeKernel, a: Action): void {
     case 'dhcp.reload': return reloadDnsmasq(kernel, a.networkId, a.pid);
     case 'dhcp.stop': return stopDnsmasq(kernel, a.networkId, a.pid);
     case 'dhcp.release': return releaseLease(kernel, a.networkId, a.ip, a.mac);
+    default:
+      if (!applyL3(kernel, a)) throw new Error(`fake kernel: unknown action ${a.op}`);
   }
 }

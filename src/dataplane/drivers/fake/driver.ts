@@ -8,6 +8,7 @@ import type { Action } from '../../actions.js';
 import type { DataplaneDriver, TeardownReport } from '../../driver.js';
 import type { ObservedHost, ObserveScope } from '../../observed.js';
 import type { DhcpFiles } from '../../plan.js';
+import type { RouteEntry } from '../../plan-router.js';
 import type { NamespaceKind } from '../../record.js';
 import { apply } from './apply.js';
 import { observe } from './observe.js';
@@ -47,6 +48,11 @@ export class FakeKernel {
   readonly files = new Map<string, DhcpFiles>();
   readonly leases = new Map<string, { mac: string; ip: string; clientId: string }[]>();
   readonly released: { networkId: string; ip: string; mac: string }[] = [];
+  /** Routes with a gateway and ip_forward, per namespace (fake/l3.ts). */
+  readonly routes = new Map<string, RouteEntry[]>();
+  readonly forwarding = new Map<string, boolean>();
+  /** Host access veths, standing in for the root namespace. */
+  readonly rootLinks = new Map<string, FakeLink & { forwarding: boolean }>();
   nextPid = 1000;
 
   /** A lease as dnsmasq would write it after a client's DHCPACK. */

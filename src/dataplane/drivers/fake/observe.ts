@@ -2,6 +2,8 @@
 import { join } from 'node:path';
 import type { ObservedDhcp, ObservedHost, ObservedLink, ObserveScope } from '../../observed.js';
 import type { FakeKernel, FakeLink } from './driver.js';
+import { observeHostAccess } from './l3.js';
+import type { RouteEntry } from '../../plan-router.js';
 
 function toObserved(l: FakeLink): ObservedLink {
   return {
@@ -14,15 +16,16 @@ export function observe(kernel: FakeKernel, scope: ObserveScope): ObservedHost {
   const namespaces = new Set<string>();
   const recorded = new Set<string>();
   for (const [name, n] of kernel.namespaces) {
-    if (n.host === scope.host || n.kind === 'fabric') namespaces.add(name);
-    if (n.host === scope.host && (n.kind === 'dhcp' || n.kind === 'host')) recorded.add(name);
+    if (n.host === scope.host || n.kind === 'fabric' || n.kind === 'upstream' || n.kind === 'outside') namespaces.add(name);
+    if (n.host === scope.host && (n.kind === 'dhcp' || n.kind === 'host' || n.kind === 'router')) recorded.add(name);
   }
   const dirOf = new Map(scope.dhcp.map((d) => [d.networkId, d.dir]));
   const networks = new Set(scope.dhcp.map((d) => d.networkId));
   for (const ns of recorded) if (ns.startsWith('qdhcp-')) networks.add(ns.slice('qdhcp-'.length));
 
   const links = new Map<string, Map<string, ObservedLink>>();
-  const wanted = new Set([scope.hostNs, scope.fabricNs, ...[...networks].map((id) => `qdhcp-${id}`)]);
+  const l3 = [...(scope.routers ?? []), ...(scope.outside ? [scope.outside.upstreamNs, scope.outside.outsideNs] : [])];
+  const wanted = new Set([scope.hostNs, scope.fabricNs, ...[...networks].map((id) => `qdhcp-${id}`), ...l3]);
   for (const name of wanted) {
     const n = kernel.namespaces.get(name);
     if (n && namespaces.has(name)) links.set(name, new Map([...n.links].map(([k, l]) => [k, toObserved(l)])));
@@ -48,5 +51,12 @@ export function observe(kernel: FakeKernel, scope: ObserveScope): ObservedHost {
       leases: (kernel.leases.get(networkId) ?? []).map((l) => ({ expiry: 0, mac: l.mac, ip: l.ip, hostname: '*', clientId: l.clientId })),
     });
   }
-  return { namespaces, recorded, links, fdb, neighbours, dhcp };
+  const routes = new Map<string, RouteEntry[]>();
+  const forwarding = new Map<string, boolean>();
+  for (const ns of l3.filter((n) => namespaces.has(n))) {
+    routes.set(ns, [...(kernel.routes.get(ns) ?? [])]);
+    forwarding.set(ns, kernel.forwarding.get(ns) ?? false);
+  }
+  const hostAccess = scope.outside ? observeHostAccess(kernel, scope.outside.hostAccessDev) : null;
+  return { namespaces, recorded, links, fdb, neighbours, dhcp, routes, forwarding, hostAccess };
 }

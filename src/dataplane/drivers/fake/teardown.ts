@@ -14,7 +14,11 @@ export function teardown(kernel: FakeKernel, host?: string): TeardownReport {
     }
   }
   // Namespaces holding links that others' veths point into go last, as the Linux driver does.
-  const rank = (name: string) => (kernel.namespaces.get(name)?.kind === 'fabric' ? 2 : kernel.namespaces.get(name)?.kind === 'host' ? 1 : 0);
+  const rank = (name: string) => {
+    const kind = kernel.namespaces.get(name)?.kind;
+    return kind === 'fabric' ? 2 : kind === 'host' || kind === 'upstream' ? 1 : 0;
+  };
+  if (host === undefined) for (const dev of [...kernel.rootLinks.keys()]) apply(kernel, { op: 'hostaccess.delete', dev });
   for (const name of chosen.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))) {
     apply(kernel, { op: 'netns.delete', ns: name });
     namespaces.push(name);

@@ -9,6 +9,7 @@ import { addNamespace, bridgeBatch, deleteNamespace, execIn, ipBatch, line, name
 import { stopVerified } from '../../linux/proc.js';
 import type { DataplaneRecord } from '../../record.js';
 import { releaseLease, reloadDnsmasq, startDnsmasq, stopDnsmasq, writeFiles } from './dhcp.js';
+import { addHostAccess, deleteHostAccess, hostAccessAddress, secureHostAccess } from './host-access.js';
 
 interface Command {
   readonly tool: 'ip' | 'bridge';
@@ -48,6 +49,8 @@ function commands(a: Action): Command[] | null {
     case 'addr.delete': return [ip(a.ns, 'addr', 'del', a.cidr, 'dev', a.dev)];
     case 'neigh.add': return [ip(a.ns, 'neigh', 'replace', a.ip, 'lladdr', a.mac, 'dev', a.dev, 'nud', 'permanent')];
     case 'neigh.delete': return [ip(a.ns, 'neigh', 'del', a.ip, 'dev', a.dev)];
+    case 'route.replace': return [ip(a.ns, 'route', 'replace', a.dst, 'via', a.via)];
+    case 'route.delete': return [ip(a.ns, 'route', 'del', a.dst, 'via', a.via)];
     case 'fdb.add': return [{ tool: 'bridge', ns: a.ns, line: line('fdb', 'append', a.mac, 'dev', a.dev, 'dst', a.dst, 'self', 'permanent') }];
     case 'fdb.delete': return [{ tool: 'bridge', ns: a.ns, line: line('fdb', 'del', a.mac, 'dev', a.dev, 'dst', a.dst, 'self') }];
     default: return null;
@@ -59,7 +62,13 @@ async function addNs(record: DataplaneRecord, a: Extract<Action, { op: 'netns.ad
   record.noteNamespace(a.ns, a.host, a.kind);
   await addNamespace(a.ns);
   await ipBatch(a.ns, [line('link', 'set', 'lo', 'up')]);
-  if (a.kind === 'host' || a.kind === 'fabric') {
+  if (a.kind === 'router') {
+    // Neutron's router namespace settings: no ICMP redirects (a hairpinned floating IP would
+    // otherwise teach the sender a shortcut around the NAT) and IPv4 only here.
+    await execIn(a.ns, ['sysctl', '-q', '-w', 'net.ipv4.conf.all.send_redirects=0', 'net.ipv4.conf.default.send_redirects=0',
+      'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']).catch(() => undefined);
+  }
+  if (a.kind === 'host' || a.kind === 'fabric' || a.kind === 'upstream' || a.kind === 'outside') {
     // Bridges and VXLAN devices would otherwise get IPv6 link-local addresses and chatter.
     await execIn(a.ns, ['sysctl', '-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']).catch(() => undefined);
   }
@@ -111,6 +120,12 @@ async function single(record: DataplaneRecord, a: Action): Promise<void> {
     case 'dhcp.reload': return reloadDnsmasq(a.dir, a.pid);
     case 'dhcp.stop': return stopDnsmasq(record, a.dir, a.pid);
     case 'dhcp.release': return releaseLease(a.ns, a.dev, a.ip, a.mac, a.clientId);
+    case 'sysctl.set': await execIn(a.ns, ['sysctl', '-q', '-w', `${a.key}=${a.value}`]); return;
+    case 'hostaccess.add': return addHostAccess(record, a.dev, a.mtu, a.peer);
+    case 'hostaccess.secure': return secureHostAccess(record, a.dev);
+    case 'hostaccess.addr.add': return hostAccessAddress(record, a.dev, a.cidr, true);
+    case 'hostaccess.addr.delete': return hostAccessAddress(record, a.dev, a.cidr, false);
+    case 'hostaccess.delete': return deleteHostAccess(record, a.dev);
     default: throw new Error(`not a single step: ${a.op}`);
   }
 }

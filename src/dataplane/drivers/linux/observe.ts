@@ -10,6 +10,9 @@ import { listNamespaces, showFdb, showLinks, showLinksMany, showNeighbours, type
 import { isSameProcess, processArgv } from '../../linux/proc.js';
 import { parseLeases, type ObservedDhcp, type ObservedHost, type ObservedLink, type ObserveScope } from '../../observed.js';
 import type { DataplaneRecord } from '../../record.js';
+import type { RouteEntry } from '../../plan-router.js';
+import { observeHostAccess } from './host-access.js';
+import { observeL3Namespaces } from './observe-l3.js';
 
 export function toObservedLink(l: IpLinkJson): ObservedLink {
   const info = l.linkinfo?.info_data;
@@ -55,8 +58,9 @@ export function observeDhcp(networkId: string, dir: string): ObservedDhcp {
 export async function observe(home: string, record: DataplaneRecord, scope: ObserveScope): Promise<ObservedHost> {
   const existing = await listNamespaces();
   const entries = record.namespaces();
-  const recorded = new Set(entries.filter((r) => r.host === scope.host && (r.kind === 'dhcp' || r.kind === 'host')).map((r) => r.name));
-  const ours = new Set(entries.filter((r) => r.host === scope.host || r.kind === 'fabric').map((r) => r.name));
+  const recorded = new Set(entries.filter((r) => r.host === scope.host && (r.kind === 'dhcp' || r.kind === 'host' || r.kind === 'router')).map((r) => r.name));
+  const homeWide = new Set(['fabric', 'upstream', 'outside']);
+  const ours = new Set(entries.filter((r) => r.host === scope.host || homeWide.has(r.kind)).map((r) => r.name));
   const namespaces = new Set([...existing].filter((n) => ours.has(n)));
 
   const dhcpScope = new Map(scope.dhcp.map((d) => [d.networkId, d]));
@@ -100,5 +104,17 @@ export async function observe(home: string, record: DataplaneRecord, scope: Obse
 
   const dhcp = new Map<string, ObservedDhcp>();
   for (const d of dhcpScope.values()) dhcp.set(d.networkId, observeDhcp(d.networkId, d.dir));
-  return { namespaces, recorded, links, fdb, neighbours, dhcp };
+
+  // Routers and the outside world: links, routes and forwarding in one more batch.
+  const l3 = [...(scope.routers ?? []), ...(scope.outside ? [scope.outside.upstreamNs, scope.outside.outsideNs] : [])].filter(has);
+  const routes = new Map<string, RouteEntry[]>();
+  const forwarding = new Map<string, boolean>();
+  for (const [ns, o] of await observeL3Namespaces(l3)) {
+    put(ns, o.links);
+    routes.set(ns, o.routes);
+    forwarding.set(ns, o.forwarding);
+  }
+  const root = scope.outside ? await observeHostAccess(record, scope.outside.hostAccessDev) : null;
+  const hostAccess = root ? { ...toObservedLink(root), forwarding: root.forwarding } : null;
+  return { namespaces, recorded, links, fdb, neighbours, dhcp, routes, forwarding, hostAccess };
 }

@@ -1,9 +1,10 @@
 /**
  * `kumo down` for the Linux driver: every recorded process (verified by start time and pid
  * file; instances' cgroups are thawed first so a paused init can still halt), every dnsmasq
- * whose pid file is in this home (in case a crash came between its start and its record), then
- * every recorded namespace, the shared fabric last, then the recorded cgroups (instances', then
- * the home's parent). Nothing unrecorded and nothing outside this KUMO_HOME is touched.
+ * whose pid file is in this home (in case a crash came between its start and its record), the
+ * recorded host access veth, then every recorded namespace, the shared fabric last, then the
+ * recorded cgroups (instances', then the home's parent). Nothing unrecorded and nothing outside
+ * this KUMO_HOME is touched.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,8 +14,9 @@ import { stopVerified } from '../../linux/proc.js';
 import type { DataplaneRecord, RecordedNamespace } from '../../record.js';
 import type { TeardownReport } from '../../driver.js';
 import { deleteNs } from './apply.js';
+import { teardownHostAccess } from './host-access.js';
 
-const ORDER: Record<RecordedNamespace['kind'], number> = { instance: 0, test: 0, dhcp: 1, router: 1, host: 2, fabric: 3 };
+const ORDER: Record<RecordedNamespace['kind'], number> = { instance: 0, test: 0, dhcp: 1, router: 1, outside: 1, upstream: 2, host: 2, fabric: 3 };
 
 async function orphanDnsmasq(home: string): Promise<number[]> {
   const stopped: number[] = [];
@@ -53,6 +55,8 @@ export async function teardown(home: string, record: DataplaneRecord, host?: str
     processes.push(p.pid);
   }
   if (host === undefined) processes.push(...(await orphanDnsmasq(home)));
+  // The host access veth first: it is the one thing in the root namespace, and the home's.
+  const rootLinks = host === undefined ? await teardownHostAccess(record) : [];
   const existing = await listNamespaces();
   const removed: string[] = [];
   for (const n of [...chosen].sort((a, b) => ORDER[a.kind] - ORDER[b.kind] || a.name.localeCompare(b.name))) {
@@ -74,5 +78,5 @@ export async function teardown(home: string, record: DataplaneRecord, host?: str
       record.forgetCgroup(parent.name);
     }
   }
-  return { namespaces: removed, processes };
+  return { namespaces: removed, processes, rootLinks };
 }
