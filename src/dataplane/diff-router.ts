@@ -23,14 +23,21 @@ export function l3Namespaces(out: Action[], plan: HostPlan, obs: ObservedHost): 
   if (!obs.namespaces.has(o.outsideNs)) out.push({ op: 'netns.add', ns: o.outsideNs, host: null, kind: 'outside' });
 }
 
-/** Routes with a gateway: the planned ones replace, any other goes. */
-function routes(out: Action[], ns: string, obs: ObservedHost, wanted: readonly RouteEntry[]): void {
-  const key = (r: RouteEntry) => `${r.dst}|${r.via}`;
-  const have = obs.routes?.get(ns) ?? [];
-  const want = new Set(wanted.map(key));
-  const present = new Set(have.map(key));
-  for (const r of have) if (!want.has(key(r))) out.push({ op: 'route.delete', ns, dst: r.dst, via: r.via });
-  for (const r of wanted) if (!present.has(key(r))) out.push({ op: 'route.replace', ns, dst: r.dst, via: r.via });
+const routeKey = (r: RouteEntry) => `${r.dst}|${r.via}`;
+
+/**
+ * Routes the plan does not have go first: before a link goes down or loses an address, which
+ * takes its routes with it in the kernel (deleting one that is gone would fail the batch).
+ */
+function staleRoutes(out: Action[], ns: string, obs: ObservedHost, wanted: readonly RouteEntry[]): void {
+  const want = new Set(wanted.map(routeKey));
+  for (const r of obs.routes?.get(ns) ?? []) if (!want.has(routeKey(r))) out.push({ op: 'route.delete', ns, dst: r.dst, via: r.via });
+}
+
+/** Missing routes come last, once their gateway is on-link. */
+function newRoutes(out: Action[], ns: string, obs: ObservedHost, wanted: readonly RouteEntry[]): void {
+  const present = new Set((obs.routes?.get(ns) ?? []).map(routeKey));
+  for (const r of wanted) if (!present.has(routeKey(r))) out.push({ op: 'route.replace', ns, dst: r.dst, via: r.via });
 }
 
 function forwarding(out: Action[], ns: string, obs: ObservedHost, on: boolean): void {
@@ -74,9 +81,10 @@ export function routersDiff(out: Action[], plan: HostPlan, obs: ObservedHost): v
   for (const r of plan.routers ?? []) {
     const lo = linksOf(obs, r.ns).get('lo');
     if (lo && !lo.up) out.push({ op: 'link.set', ns: r.ns, name: 'lo', up: true });
+    staleRoutes(out, r.ns, obs, r.routes);
     extraLinks(out, r.ns, obs, new Set(r.ports.map((p) => p.device)));
     for (const p of r.ports) routerPort(out, plan, obs, r, p);
-    routes(out, r.ns, obs, r.routes);
+    newRoutes(out, r.ns, obs, r.routes);
     forwarding(out, r.ns, obs, r.forwarding);
   }
 }
@@ -106,6 +114,10 @@ function hostAccess(out: Action[], plan: HostPlan, o: OutsidePlan, obs: Observed
 export function outsideDiff(out: Action[], plan: HostPlan, obs: ObservedHost): void {
   const o = plan.outside;
   if (!o) return;
+  // A dead end: the upstream router has no route beyond what it is connected to.
+  const outsideRoutes = [{ dst: '0.0.0.0/0', via: o.outsideGateway }];
+  staleRoutes(out, o.upstreamNs, obs, []);
+  staleRoutes(out, o.outsideNs, obs, outsideRoutes);
   extraLinks(out, o.upstreamNs, obs, new Set([o.upstreamDev, ...o.legs.map((l) => l.dev)]));
   extraLinks(out, o.outsideNs, obs, new Set([o.outsideDev]));
   for (const leg of o.legs) {
@@ -121,9 +133,7 @@ export function outsideDiff(out: Action[], plan: HostPlan, obs: ObservedHost): v
   const upstreamEnd = linksOf(obs, o.upstreamNs).get(o.upstreamDev);
   if (upstreamEnd?.kind === 'veth' && outsideEnd?.kind === 'veth') addresses(out, o.upstreamNs, o.upstreamDev, upstreamEnd, [o.upstreamCidr]);
   else addresses(out, o.upstreamNs, o.upstreamDev, undefined, [o.upstreamCidr]);
-  // A dead end: the upstream router has no route beyond what it is connected to.
-  routes(out, o.upstreamNs, obs, []);
-  routes(out, o.outsideNs, obs, [{ dst: '0.0.0.0/0', via: o.outsideGateway }]);
+  newRoutes(out, o.outsideNs, obs, outsideRoutes);
   forwarding(out, o.upstreamNs, obs, true);
   forwarding(out, o.outsideNs, obs, false);
   hostAccess(out, plan, o, obs);
