@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds Kumo's `cirros` image: a few-MB root filesystem tarball from the host's Debian packages
-# (busybox-static, dropbear-bin) plus the files in images/cirros/ (init, udhcpc script, users).
+# (busybox-static, dropbear-bin) plus the files in images/cirros/ (init, udhcpc script, users,
+# a wget-based curl and a static setuid sudo built from sudo.c).
 # Reproducible: fixed mtimes, sorted names, numeric owners, so the same packages give the same
 # checksum. Output: .cache/images/cirros-rootfs.tar (KUMO_HOME-independent, rebuilt only when
 # its inputs are newer). Without busybox or dropbear it says so and leaves no file: Glance then
@@ -27,6 +28,8 @@ trap 'rm -rf "$work"' EXIT
 root=$work/root
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,usr/share/udhcpc,etc/dropbear,proc,sys,dev,run,tmp,mnt,root,home/cirros,var/log,lib64,lib/x86_64-linux-gnu}
 chmod 1777 "$root/tmp"
+mkdir -p "$root/var"
+ln -s ../run "$root/var/run"
 chmod 700 "$root/root"
 
 cp "$busybox" "$root/bin/busybox"
@@ -44,6 +47,13 @@ for lib in $(ldd "$dropbear" "$dropbearkey" | awk '$2 == "=>" && $3 ~ /^\// {pri
 done
 
 install -m 0755 "$src/init" "$root/sbin/init"
+install -m 0755 "$src/curl" "$root/usr/bin/curl"
+# sudo as cirros has it (the cirros user may run anything as root): setuid root, static.
+if command -v gcc >/dev/null 2>&1 && gcc -static -Os -s -o "$work/sudo" "$src/sudo.c" 2>"$work/sudo.err"; then
+  install -m 4755 "$work/sudo" "$root/usr/bin/sudo"
+else
+  echo "kumo: cannot build the image's sudo ($(tail -1 "$work/sudo.err" 2>/dev/null || echo 'no gcc')); cirros has no sudo" >&2
+fi
 install -m 0755 "$src/udhcpc.script" "$root/usr/share/udhcpc/default.script"
 install -m 0644 "$src/passwd" "$root/etc/passwd"
 install -m 0644 "$src/group" "$root/etc/group"

@@ -5,7 +5,8 @@
 # cloud then runs with the fake data plane.
 set -euo pipefail
 
-# package:command that proves it is installed (dpkg-query alone misses half-removed packages).
+# package:command (or absolute file) that proves it is installed (dpkg-query alone misses
+# half-removed packages).
 wanted=(
   "iproute2:ip"
   "dnsmasq-base:dnsmasq"
@@ -13,13 +14,19 @@ wanted=(
   "nftables:nft"
   "busybox-static:busybox"
   "dropbear-bin:dropbear"
+  # The cirros image's setuid sudo is a small static C program (images/cirros/sudo.c).
+  "gcc:gcc"
+  "libc6-dev:/usr/include/stdio.h"
 )
 
 PATH="$PATH:/usr/sbin:/sbin"
 missing=()
 for entry in "${wanted[@]}"; do
   pkg=${entry%%:*} cmd=${entry#*:}
-  command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+  case "$cmd" in
+    /*) [ -e "$cmd" ] || missing+=("$pkg") ;;
+    *) command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg") ;;
+  esac
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 

@@ -105,6 +105,17 @@ describe('compute linux: seed 000 with real instances and real packets', { skip 
     assert.match(log, /server1 login:/);
   });
 
+  it('has cirros\'s sudo (the cirros user only) and a curl that fetches over HTTP', async () => {
+    assert.equal((await kexec('server1', "su -s /bin/sh cirros -c 'sudo id -u'")).trim(), '0');
+    await assert.rejects(kexec('server1', "su -s /bin/sh nobody -c 'sudo id -u'"), /not in the sudoers file/);
+    const ip2 = (await sh('openstack server show server2 -f value -c addresses')).match(/10\.0\.0\.\d+/)?.[0] as string;
+    await kexec('server2', "sh -c 'mkdir -p /tmp/www && echo hello-from-server2 > /tmp/www/index.html && httpd -p 8080 -h /tmp/www'");
+    const fetch = () => kexec('server1', `su -s /bin/sh cirros -c 'curl -s http://${ip2}:8080/index.html'`);
+    const body = await waitFor('curl server2:8080', async () => (await fetch().catch(() => '')).trim(), 10_000);
+    assert.equal(body, 'hello-from-server2');
+    await assert.rejects(kexec('server1', `curl --bogus http://${ip2}:8080/`), /not supported/);
+  });
+
   it('keeps servers running across kill -9 of Kumo: ACTIVE, pingable, no duplicate init', async () => {
     const inits = async () => (await run(['ip', 'netns', 'pids', `${homePrefix(homeHash(home))}${(await sh('openstack server show server1 -f value -c OS-EXT-SRV-ATTR:instance_name')).trim()}`])).stdout;
     const before = await inits();
