@@ -20,7 +20,7 @@ describe('kumo trace on a provisioned cloud', () => {
   let server: Record<string, any>;
   let fixedIp: string;
 
-  async function run(args: string[], outside: OutsideWorld | null = OUTSIDE): Promise<{ code: number; text: string }> {
+  async function run(args: string[], outside: OutsideWorld | null | undefined = OUTSIDE): Promise<{ code: number; text: string }> {
     let text = '';
     const code = await traceCommand(cloud.config, args, outside, (t) => { text += t; });
     return { code, text };
@@ -80,6 +80,17 @@ describe('kumo trace on a provisioned cloud', () => {
     assert.ok(open.text.includes(`by rule ${created.body.security_group_rule.id} of group default`), open.text);
     // Port 80 stays closed: the rule is for 22 only.
     assert.equal((await run(['--outside', fip.floating_ip_address, 'tcp/80'])).code, 1);
+  });
+
+  it('finds the outside world where the data plane puts it (the first free documentation range)', async () => {
+    const r = await run(['cirros-01', '203.0.113.10'], undefined);
+    assert.equal(r.code, 0, r.text);
+    // The earlier case gave the server a floating IP: it leaves with that address.
+    assert.match(r.text, /SNAT \S+ → 172\.24\.4\.\d+ \(the source's floating IP\)/);
+    assert.match(r.text, /delivered to the outside host 203\.0\.113\.10/);
+    const beyond = await run(['cirros-01', '8.8.8.8'], undefined);
+    assert.equal(beyond.code, 1);
+    assert.match(beyond.text, /dead end/);
   });
 
   it('unknown servers, bad addresses and bad protocols are errors, not verdicts', async () => {

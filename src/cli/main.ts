@@ -99,7 +99,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     case 'trace':
       // 0 reachable, 1 dropped, 2 the question itself is wrong (unknown server, bad address).
-      process.exitCode = await traceCommand(loadConfig(), argv.slice(1), null, (t) => process.stdout.write(t)).catch((err: unknown) => {
+      process.exitCode = await traceCommand(loadConfig(), argv.slice(1), undefined, (t) => process.stdout.write(t)).catch((err: unknown) => {
         process.stderr.write(`kumo trace: ${err instanceof Error ? err.message : String(err)}\n`);
         return 2;
       });

@@ -9,11 +9,13 @@ import { openStore } from '../store/store.js';
 import { parseIp } from '../network/ipam/ip.js';
 import { parseFlow } from '../trace/flow.js';
 import { loadTraceModel } from '../trace/model.js';
+import { outsideWorld } from '../trace/outside.js';
 import { renderTrace, trace, type OutsideWorld, type TraceRequest, type TraceSource } from '../trace/path.js';
 
 export const TRACE_USAGE = 'usage: kumo trace <server> <address> [icmp|tcp/<port>|udp/<port>]\n       kumo trace --outside <address> [icmp|tcp/<port>|udp/<port>]';
 
-export async function traceCommand(config: KumoConfig, args: readonly string[], outside: OutsideWorld | null, write: (text: string) => void): Promise<number> {
+/** `outside` undefined: the outside world is compiled from the store as the data plane builds it. */
+export async function traceCommand(config: KumoConfig, args: readonly string[], outside: OutsideWorld | null | undefined, write: (text: string) => void): Promise<number> {
   const fromOutside = args[0] === '--outside';
   const rest = fromOutside ? args.slice(1) : args;
   const [first, second, third] = rest;
@@ -23,9 +25,11 @@ export async function traceCommand(config: KumoConfig, args: readonly string[], 
   if (!source || !destination || rest.length > (fromOutside ? 2 : 3)) throw new Error(TRACE_USAGE);
   const ip = parseIp(destination);
   if (!ip) throw new Error(`'${destination}' is not an IP address\n${TRACE_USAGE}`);
-  const request: TraceRequest = { source, destination, flow: parseFlow(flowText, ip.version === 6 ? 'IPv6' : 'IPv4'), outside };
+  const flow = parseFlow(flowText, ip.version === 6 ? 'IPv6' : 'IPv4');
   const store = await openStore({ databaseUrl: config.databaseUrl, sqliteFile: config.sqliteFile });
   try {
+    const world = outside === undefined ? await outsideWorld(store.db, config.home, config.hostAccess) : outside;
+    const request: TraceRequest = { source, destination, flow, outside: world };
     const result = trace(await loadTraceModel(store.db), request);
     write(renderTrace(request, result));
     return result.reachable ? 0 : 1;
