@@ -24,7 +24,7 @@ const model: Model = {
 const plan = compile(model, { host: 'h1', home: '/k', homeHash: 'feedbeef', underlayPrefixLen: 24, physicalMtu: 1500, dhcp: { domain: 'openstacklocal', leaseSeconds: 86400 } });
 const dhcp = plan.dhcp[0] as NonNullable<(typeof plan.dhcp)[0]>;
 
-const empty: ObservedHost = { namespaces: new Set(), recorded: new Set(), links: new Map(), fdb: new Map(), neighbours: new Map(), dhcp: new Map() };
+const empty: ObservedHost = { namespaces: new Set(), recorded: new Set(), links: new Map(), fdb: new Map(), neighbours: new Map(), dhcp: new Map(), nft: new Map() };
 const link = (name: string, over: Partial<ObservedLink> = {}): ObservedLink => ({ name, kind: 'veth', master: null, mtu: 1500, mac: null, up: true, addresses: [], ...over });
 
 /** What a converged host looks like to the driver. */
@@ -42,7 +42,7 @@ function converged(): { obs: ObservedHost; links: Map<string, Map<string, Observ
   const links = new Map([[plan.hostNs, host], [plan.fabric.ns, fabric], [dhcp.ns, qdhcp]]);
   const dhcpState = new Map([[NET, { networkId: NET, dir: dhcp.dir, pid: 42, argv: dhcp.argv, files: { ...dhcp.files }, leases: [] } satisfies ObservedDhcp]]);
   return {
-    obs: { namespaces: new Set([plan.hostNs, plan.fabric.ns, dhcp.ns]), recorded: new Set([plan.hostNs, dhcp.ns]), links, fdb: new Map([['vxlan-7', []]]), neighbours: new Map(), dhcp: dhcpState },
+    obs: { namespaces: new Set([plan.hostNs, plan.fabric.ns, dhcp.ns]), recorded: new Set([plan.hostNs, dhcp.ns]), links, fdb: new Map([['vxlan-7', []]]), neighbours: new Map(), dhcp: dhcpState, nft: new Map() },
     links, dhcpState,
   };
 }

@@ -51,6 +51,7 @@ export function scopeOf(plan: HostPlan): ObserveScope {
     dhcp: plan.dhcp.map((d) => ({ networkId: d.networkId, ns: d.ns, dir: d.dir })),
     routers: (plan.routers ?? []).map((r) => r.ns),
     outside: plan.outside ? { upstreamNs: plan.outside.upstreamNs, outsideNs: plan.outside.outsideNs, hostAccessDev: plan.outside.hostAccessDev } : null,
+    nftNamespaces: [...new Set([plan.hostNs, ...(plan.nftTables ?? []).map((t) => t.ns)])].sort(),
   };
 }
 

@@ -152,5 +152,6 @@ export function compile(model: Model, ctx: CompileContext): HostPlan {
     taps: taps.sort((a, b) => a.portId.localeCompare(b.portId)),
     routers,
     outside,
+    nftTables: [],
   };
 }

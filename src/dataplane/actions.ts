@@ -4,6 +4,7 @@
  * the fake one records them. Every step names its namespace; none touches the root namespace
  * except opt-in host access's (`hostaccess.*`), which touch only the one veth they record.
  */
+import type { NftFamily } from './nft-table.js';
 import type { DhcpFiles } from './plan.js';
 import type { NamespaceKind } from './record.js';
 
@@ -53,7 +54,10 @@ export type Action =
   | { readonly op: 'hostaccess.secure'; readonly dev: string }
   | { readonly op: 'hostaccess.addr.add'; readonly dev: string; readonly cidr: string }
   | { readonly op: 'hostaccess.addr.delete'; readonly dev: string; readonly cidr: string }
-  | { readonly op: 'hostaccess.delete'; readonly dev: string };
+  | { readonly op: 'hostaccess.delete'; readonly dev: string }
+  /** Replaces the whole table in one nft transaction (nft-table.ts). */
+  | { readonly op: 'nft.table'; readonly ns: string; readonly family: NftFamily; readonly name: string; readonly hash: string; readonly body: string }
+  | { readonly op: 'nft.delete'; readonly ns: string; readonly family: string; readonly name: string };
 
 export type NamespaceSysctl = 'net.ipv4.ip_forward';
 
@@ -88,5 +92,7 @@ export function describe(a: Action): string {
     case 'hostaccess.addr.add': return `[root] addr add ${a.cidr} dev ${a.dev}`;
     case 'hostaccess.addr.delete': return `[root] addr del ${a.cidr} dev ${a.dev}`;
     case 'hostaccess.delete': return `[root] delete host access veth ${a.dev}`;
+    case 'nft.table': return `[${a.ns}] nft table ${a.family} ${a.name} (${a.hash})`;
+    case 'nft.delete': return `[${a.ns}] nft delete table ${a.family} ${a.name}`;
   }
 }

@@ -3,10 +3,11 @@
  * deterministic, so it is tested without root; when observed already matches the plan it
  * returns [] (the second pass of the reconcile loop changes nothing). Order: stop what must go,
  * make namespaces, the fabric, the underlay, bridges and uplinks, DHCP ports, instance taps,
- * routers and the outside world (diff-router.ts), the VXLAN FDB, then dnsmasq.
+ * routers and the outside world (diff-router.ts), nftables tables, the VXLAN FDB, then dnsmasq.
  */
 import type { Action } from './actions.js';
 import { l3Namespaces, outsideDiff, plannedRouterNamespaces, routersDiff } from './diff-router.js';
+import { isOwnedTable, nftKey } from './nft-table.js';
 import type { ObservedHost, ObservedLink } from './observed.js';
 import type { BridgePlan, DhcpPlan, HostPlan, SegmentUplink, VxlanUplink } from './plan.js';
 
@@ -168,6 +169,27 @@ function dnsmasq(out: Action[], obs: ObservedHost, d: DhcpPlan): void {
   if (filesChanged) out.push({ op: 'dhcp.reload', networkId: d.networkId, dir: d.dir, pid });
 }
 
+/**
+ * Tables after the links they name: a table that is missing, carries another content hash, or
+ * drifted since Kumo wrote it is replaced whole; a Kumo table the plan no longer has goes.
+ */
+function nftTables(out: Action[], plan: HostPlan, obs: ObservedHost): void {
+  const planned = plan.nftTables ?? [];
+  const observed = obs.nft ?? new Map();
+  const wanted = new Set(planned.map((t) => `${t.ns}|${nftKey(t.family, t.name)}`));
+  const deleted = new Set(out.flatMap((a) => (a.op === 'netns.delete' ? [a.ns] : [])));
+  for (const [ns, tables] of [...observed].sort(([a], [b]) => a.localeCompare(b))) {
+    if (deleted.has(ns)) continue;
+    for (const t of tables.values()) {
+      if (isOwnedTable(t.name) && !wanted.has(`${ns}|${nftKey(t.family, t.name)}`)) out.push({ op: 'nft.delete', ns, family: t.family, name: t.name });
+    }
+  }
+  for (const t of planned) {
+    const o = observed.get(t.ns)?.get(nftKey(t.family, t.name));
+    if (!o || o.hash !== t.hash || o.drifted) out.push({ op: 'nft.table', ns: t.ns, family: t.family, name: t.name, hash: t.hash, body: t.body });
+  }
+}
+
 export function diff(plan: HostPlan, obs: ObservedHost): Action[] {
   const out: Action[] = [];
   const dhcpNs = new Set(plan.dhcp.map((d) => d.ns));
@@ -219,6 +241,7 @@ export function diff(plan: HostPlan, obs: ObservedHost): Action[] {
 
   routersDiff(out, plan, obs);
   outsideDiff(out, plan, obs);
+  nftTables(out, plan, obs);
   for (const b of plan.bridges) if (b.uplink?.kind === 'vxlan') fdb(out, plan, obs, b.uplink);
   for (const d of plan.dhcp) dnsmasq(out, obs, d);
   return out;

@@ -58,11 +58,22 @@ export interface ObservedHost {
   readonly forwarding?: ReadonlyMap<string, boolean>;
   /** The recorded host access veth in the root namespace, or null when there is none. */
   readonly hostAccess?: ObservedRootLink | null;
+  /** Kumo's nftables tables (names starting with `kumo`) per observed namespace, by nftKey. */
+  readonly nft?: ReadonlyMap<string, ReadonlyMap<string, ObservedNftTable>>;
 }
 
 export interface ObservedRootLink extends ObservedLink {
   /** net.ipv4.conf.<dev>.forwarding: must stay off (nothing entering there is ever forwarded). */
   readonly forwarding: boolean;
+}
+
+export interface ObservedNftTable {
+  readonly family: string;
+  readonly name: string;
+  /** The content hash in the table's comment (null: not written by Kumo's transaction). */
+  readonly hash: string | null;
+  /** The table no longer lists as it did right after Kumo wrote it (e.g. a rule deleted by hand). */
+  readonly drifted: boolean;
 }
 
 /** What to look at: the plan says which namespaces and networks matter. */
@@ -76,6 +87,8 @@ export interface ObserveScope {
   readonly routers?: readonly string[];
   /** The outside world's namespaces and the host access veth's name, on the host that keeps them. */
   readonly outside?: { readonly upstreamNs: string; readonly outsideNs: string; readonly hostAccessDev: string } | null;
+  /** Namespaces whose nftables tables are read (the host's and every one with a planned table). */
+  readonly nftNamespaces?: readonly string[];
 }
 
 /** Parses dnsmasq's lease file: `<expiry> <mac> <ip> <hostname> <client-id>` per line. */

@@ -4,6 +4,7 @@
  * with what a driver observed. Names come from names.ts.
  */
 import type { OutsidePlan, RouterPlan } from './plan-router.js';
+import type { NftTablePlan } from './nft-table.js';
 
 export interface HostPlan {
   readonly host: string;
@@ -22,6 +23,8 @@ export interface HostPlan {
   readonly routers?: readonly RouterPlan[];
   /** The home's outside world, on the one host that keeps it; absent or null elsewhere. */
   readonly outside?: OutsidePlan | null;
+  /** nftables tables, each replaced whole in one transaction when it differs (nft-table.ts). */
+  readonly nftTables?: readonly NftTablePlan[];
 }
 
 /** The shared wires of this KUMO_HOME: the underlay bridge and the physical segments. */

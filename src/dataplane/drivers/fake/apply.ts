@@ -1,6 +1,7 @@
 /** Applies one action to the in-memory kernel, failing where the real kernel would. */
 import type { Action, VethEnd } from '../../actions.js';
 import { releaseLease, reloadDnsmasq, startDnsmasq, stopDnsmasq, writeFiles } from './dhcp.js';
+import { deleteTable, replaceTable } from './nft.js';
 import type { FakeKernel, FakeLink, FakeNamespace } from './driver.js';
 import { applyL3, FAKE_ROOT_NS, pruneRoutes } from './l3.js';
 
@@ -59,6 +60,7 @@ export function apply(kernel: FakeKernel, a: Action): void {
       const n = ns(kernel, a.ns);
       for (const name of [...n.links.keys()]) deleteLink(kernel, a.ns, name);
       for (const [id, d] of kernel.dnsmasq) if (d.ns === a.ns) kernel.dnsmasq.delete(id);
+      kernel.nft.delete(a.ns);
       kernel.namespaces.delete(a.ns);
       kernel.routes.delete(a.ns);
       kernel.forwarding.delete(a.ns);
@@ -141,6 +143,8 @@ export function apply(kernel: FakeKernel, a: Action): void {
     case 'dhcp.reload': return reloadDnsmasq(kernel, a.networkId, a.pid);
     case 'dhcp.stop': return stopDnsmasq(kernel, a.networkId, a.pid);
     case 'dhcp.release': return releaseLease(kernel, a.networkId, a.ip, a.mac);
+    case 'nft.table': return replaceTable(kernel, a.ns, a);
+    case 'nft.delete': return deleteTable(kernel, a.ns, a.family, a.name);
     default:
       if (!applyL3(kernel, a)) throw new Error(`fake kernel: unknown action ${a.op}`);
   }

@@ -1,6 +1,6 @@
 /**
  * The fake data-plane driver: an in-memory kernel (namespaces, links, FDB, neighbours, dnsmasq
- * processes and files) that applies actions as strictly as the real one (adding what exists or
+ * processes and files, nftables tables) that applies actions as strictly as the real one (adding what exists or
  * deleting what does not fails), and records every action. Used without root, and by the driver
  * suite to pin the agent's behaviour on machines where the Linux driver cannot run.
  */
@@ -11,6 +11,7 @@ import type { DhcpFiles } from '../../plan.js';
 import type { RouteEntry } from '../../plan-router.js';
 import type { NamespaceKind } from '../../record.js';
 import { apply } from './apply.js';
+import type { FakeNftTable } from './nft.js';
 import { observe } from './observe.js';
 import { teardown } from './teardown.js';
 
@@ -53,6 +54,8 @@ export class FakeKernel {
   readonly forwarding = new Map<string, boolean>();
   /** Host access veths, standing in for the root namespace. */
   readonly rootLinks = new Map<string, FakeLink & { forwarding: boolean }>();
+  /** nftables tables per namespace, by nftKey. */
+  readonly nft = new Map<string, Map<string, FakeNftTable>>();
   nextPid = 1000;
 
   /** A lease as dnsmasq would write it after a client's DHCPACK. */

@@ -4,6 +4,7 @@ import type { ObservedDhcp, ObservedHost, ObservedLink, ObserveScope } from '../
 import type { FakeKernel, FakeLink } from './driver.js';
 import { observeHostAccess } from './l3.js';
 import type { RouteEntry } from '../../plan-router.js';
+import { observeTables } from './nft.js';
 
 function toObserved(l: FakeLink): ObservedLink {
   return {
@@ -58,5 +59,6 @@ export function observe(kernel: FakeKernel, scope: ObserveScope): ObservedHost {
     forwarding.set(ns, kernel.forwarding.get(ns) ?? false);
   }
   const hostAccess = scope.outside ? observeHostAccess(kernel, scope.outside.hostAccessDev) : null;
-  return { namespaces, recorded, links, fdb, neighbours, dhcp, routes, forwarding, hostAccess };
+  const nft = observeTables(kernel, (scope.nftNamespaces ?? []).filter((ns) => namespaces.has(ns)));
+  return { namespaces, recorded, links, fdb, neighbours, dhcp, routes, forwarding, hostAccess, nft };
 }

@@ -1,8 +1,8 @@
 /**
  * Applies actions to the kernel in the order given. Link, address and neighbour steps become
  * `ip -n NS -batch -` lines and FDB steps `bridge -n NS -batch -` lines; consecutive lines for
- * one namespace and tool go in one process (hundreds of changes cost one fork). Namespace and
- * dnsmasq steps run on their own, after the pending batch.
+ * one namespace and tool go in one process (hundreds of changes cost one fork). Namespace,
+ * dnsmasq and nftables steps run on their own, after the pending batch.
  */
 import type { Action } from '../../actions.js';
 import { addNamespace, bridgeBatch, deleteNamespace, execIn, ipBatch, line, namespacePids } from '../../linux/ip.js';
@@ -10,6 +10,7 @@ import { stopVerified } from '../../linux/proc.js';
 import type { DataplaneRecord } from '../../record.js';
 import { releaseLease, reloadDnsmasq, startDnsmasq, stopDnsmasq, writeFiles } from './dhcp.js';
 import { addHostAccess, deleteHostAccess, hostAccessAddress, secureHostAccess } from './host-access.js';
+import { deleteTable, forgetTables, replaceTable } from './nft.js';
 
 interface Command {
   readonly tool: 'ip' | 'bridge';
@@ -93,6 +94,7 @@ export async function deleteNs(record: DataplaneRecord, ns: string): Promise<num
     // Already gone (deleted by hand): nothing left to remove.
     if (!/No such file|does not exist|Invalid argument/i.test(String((err as Error).message))) throw err;
   }
+  forgetTables(record.home, ns);
   record.forgetNamespace(ns);
   return stopped;
 }
@@ -126,6 +128,8 @@ async function single(record: DataplaneRecord, a: Action): Promise<void> {
     case 'hostaccess.addr.add': return hostAccessAddress(record, a.dev, a.cidr, true);
     case 'hostaccess.addr.delete': return hostAccessAddress(record, a.dev, a.cidr, false);
     case 'hostaccess.delete': return deleteHostAccess(record, a.dev);
+    case 'nft.table': return replaceTable(record.home, a.ns, a);
+    case 'nft.delete': return deleteTable(record.home, a.ns, a.family, a.name);
     default: throw new Error(`not a single step: ${a.op}`);
   }
 }

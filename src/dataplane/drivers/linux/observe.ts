@@ -1,7 +1,8 @@
 /**
  * Reads one host's data plane from the kernel: the recorded namespaces that exist, their links
  * (`ip -j -d addr`), the VXLAN FDB (`bridge -j fdb`) and permanent neighbours, and each
- * network's dnsmasq (pid file verified against /proc, its files, its leases).
+ * network's dnsmasq (pid file verified against /proc, its files, its leases), and Kumo's
+ * nftables tables in the namespaces the scope names.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import type { DataplaneRecord } from '../../record.js';
 import type { RouteEntry } from '../../plan-router.js';
 import { observeHostAccess } from './host-access.js';
 import { observeL3Namespaces } from './observe-l3.js';
+import { observeTables } from './nft.js';
 
 export function toObservedLink(l: IpLinkJson): ObservedLink {
   const info = l.linkinfo?.info_data;
@@ -75,12 +77,14 @@ export async function observe(home: string, record: DataplaneRecord, scope: Obse
   const inner = [...dhcpScope.values()].map((d) => d.ns).filter((n) => namespaces.has(n));
   const has = (ns: string) => namespaces.has(ns);
   const hasVxlan = scope.vxlanDevices.length > 0 && has(scope.hostNs);
-  const [hostList, fabricList, innerLists, fdbList, neighList] = await Promise.all([
+  const nftNamespaces = [...new Set(scope.nftNamespaces ?? [])].filter(has);
+  const [hostList, fabricList, innerLists, fdbList, neighList, nft] = await Promise.all([
     has(scope.hostNs) ? showLinks(scope.hostNs) : null,
     has(scope.fabricNs) ? showLinks(scope.fabricNs) : null,
     showLinksMany(inner),
     hasVxlan ? showFdb(scope.hostNs) : [],
     hasVxlan ? showNeighbours(scope.hostNs) : [],
+    observeTables(home, nftNamespaces),
   ]);
   const links = new Map<string, Map<string, ObservedLink>>();
   const put = (ns: string, list: IpLinkJson[] | null | undefined) => {
@@ -116,5 +120,5 @@ export async function observe(home: string, record: DataplaneRecord, scope: Obse
   }
   const root = scope.outside ? await observeHostAccess(record, scope.outside.hostAccessDev) : null;
   const hostAccess = root ? { ...toObservedLink(root), forwarding: root.forwarding } : null;
-  return { namespaces, recorded, links, fdb, neighbours, dhcp, routes, forwarding, hostAccess };
+  return { namespaces, recorded, links, fdb, neighbours, dhcp, routes, forwarding, hostAccess, nft };
 }
