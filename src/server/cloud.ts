@@ -100,6 +100,12 @@ export async function startCloud(config: KumoConfig, logger: Logger = createLogg
 
     const app = createHttpServer({ logger });
     installErrorHandler(app, keystoneFault);
+    // A successful Neutron write wakes the local agent at once (a floating IP is then applied
+    // within one pass instead of after the next store poll); other agents still poll.
+    let wakeAgent = (): void => undefined;
+    app.addHook('onResponse', async (request, reply) => {
+      if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 400 && request.url.startsWith('/network/')) wakeAgent();
+    });
     app.setNotFoundHandler((request) => {
       throw notFound(`The resource could not be found: ${request.method} ${request.url.split('?')[0]}`);
     });
@@ -130,6 +136,7 @@ export async function startCloud(config: KumoConfig, logger: Logger = createLogg
       hostAccess: config.hostAccess,
     });
     if (agent && compute.driver instanceof LinuxComputeDriver) compute.driver.kick = () => agent.kick();
+    if (agent) wakeAgent = () => agent.kick();
     await agent?.start();
     identity.changed();
     const authUrl = `${url}/v3`;
