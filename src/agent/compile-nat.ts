@@ -8,7 +8,8 @@
  * back out a qr- port, so its source is rewritten to the sender's floating IP, or else the
  * gateway address, and the reply returns through the router to be un-NATed.
  */
-import type { RouterNatPlan } from '../dataplane/plan-router.js';
+import { nftTable, type NftTablePlan } from '../dataplane/nft-table.js';
+import type { RouterNatPlan, RouterPlan } from '../dataplane/plan-router.js';
 
 export const NAT_TABLE = 'kumo-nat';
 export const NAT_FAMILY = 'ip';
@@ -52,4 +53,9 @@ export function natTableBody(nat: RouterNatPlan): string {
     '\t}',
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** One NAT table per router with a gateway, in its qrouter- namespace. */
+export function routerNatTables(routers: readonly RouterPlan[]): NftTablePlan[] {
+  return routers.flatMap((r) => (r.nat ? [nftTable(r.ns, NAT_FAMILY, NAT_TABLE, natTableBody(r.nat))] : []));
 }

@@ -12,6 +12,7 @@ import {
 } from '../dataplane/names.js';
 import type { BridgePlan, DhcpPlan, FdbEntry, HostPlan, NeighbourEntry, TapPlan, UnderlayPlan } from '../dataplane/plan.js';
 import { dhcpSubnets, dnsmasqArgv, renderFiles, type DhcpSettings } from './compile-dhcp.js';
+import { routerNatTables } from './compile-nat.js';
 import { compileOutside, compileRouters, routerPortHost } from './compile-router.js';
 import type { Model, ModelNetwork, ModelPort } from './model.js';
 
@@ -152,6 +153,6 @@ export function compile(model: Model, ctx: CompileContext): HostPlan {
     taps: taps.sort((a, b) => a.portId.localeCompare(b.portId)),
     routers,
     outside,
-    nftTables: [],
+    nftTables: routerNatTables(routers),
   };
 }

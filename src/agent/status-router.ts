@@ -6,12 +6,14 @@
  * (and its NAT is in place), DOWN when it is not associated (reported by the first L3 host, as
  * no router owns it then). Only rows whose status differs are written.
  */
+import { nftKey } from '../dataplane/nft-table.js';
 import type { ObservedHost } from '../dataplane/observed.js';
 import type { HostPlan } from '../dataplane/plan.js';
 import type { RouterPlan } from '../dataplane/plan-router.js';
 import type { Db } from '../store/store.js';
 import { nowIso } from '../util/ids.js';
 import type { Model } from './model.js';
+import { NAT_FAMILY, NAT_TABLE } from './compile-nat.js';
 import { EMPTY_L3 } from './model-l3.js';
 import { VIF_TYPE, type PortReport } from './status.js';
 
@@ -23,8 +25,12 @@ export interface FloatingIpReport {
   readonly fixedIp: string | null;
 }
 
-/** A NAT check the caller supplies (the router's nftables table observed as planned), or none yet. */
-export type NatApplied = (router: RouterPlan, obs: ObservedHost) => boolean;
+/** The router's NAT table is in place exactly as planned (same content hash, not drifted). */
+function natApplied(plan: HostPlan, obs: ObservedHost, r: RouterPlan): boolean {
+  const want = (plan.nftTables ?? []).find((t) => t.ns === r.ns && t.family === NAT_FAMILY && t.name === NAT_TABLE);
+  const have = want && obs.nft?.get(r.ns)?.get(nftKey(want.family, want.name));
+  return have !== undefined && have.hash === want?.hash && !have.drifted;
+}
 
 function wired(plan: HostPlan, obs: ObservedHost, r: RouterPlan, portId: string): boolean {
   const p = r.ports.find((x) => x.portId === portId);
@@ -49,7 +55,7 @@ export function routerPortReports(plan: HostPlan, obs: ObservedHost, model: Mode
   return out;
 }
 
-export function floatingIpReports(plan: HostPlan, obs: ObservedHost, model: Model, natApplied: NatApplied = () => true): FloatingIpReport[] {
+export function floatingIpReports(plan: HostPlan, obs: ObservedHost, model: Model): FloatingIpReport[] {
   const l3 = model.l3 ?? EMPTY_L3;
   const routers = new Map((plan.routers ?? []).map((r) => [r.routerId, r]));
   const reportsUnassociated = l3.l3Hosts[0] === plan.host;
@@ -63,7 +69,7 @@ export function floatingIpReports(plan: HostPlan, obs: ObservedHost, model: Mode
     if (!r) continue;
     const gateway = r.ports.find((p) => p.kind === 'gateway');
     const held = gateway !== undefined && obs.links.get(r.ns)?.get(gateway.device)?.addresses.includes(`${f.address}/32`) === true;
-    const status = r.up && held && wired(plan, obs, r, gateway.portId) && natApplied(r, obs) ? 'ACTIVE' : 'DOWN';
+    const status = r.up && held && wired(plan, obs, r, gateway.portId) && natApplied(plan, obs, r) ? 'ACTIVE' : 'DOWN';
     if (status !== f.status) out.push({ id: f.id, status, routerId: f.routerId, fixedIp: f.fixedIp });
   }
   return out;

@@ -78,13 +78,17 @@ export async function observe(home: string, record: DataplaneRecord, scope: Obse
   const has = (ns: string) => namespaces.has(ns);
   const hasVxlan = scope.vxlanDevices.length > 0 && has(scope.hostNs);
   const nftNamespaces = [...new Set(scope.nftNamespaces ?? [])].filter(has);
-  const [hostList, fabricList, innerLists, fdbList, neighList, nft] = await Promise.all([
+  // Routers and the outside world: links, routes and forwarding in one more batch.
+  const l3 = [...(scope.routers ?? []), ...(scope.outside ? [scope.outside.upstreamNs, scope.outside.outsideNs] : [])].filter(has);
+  const [hostList, fabricList, innerLists, fdbList, neighList, nft, l3Observed, root] = await Promise.all([
     has(scope.hostNs) ? showLinks(scope.hostNs) : null,
     has(scope.fabricNs) ? showLinks(scope.fabricNs) : null,
     showLinksMany(inner),
     hasVxlan ? showFdb(scope.hostNs) : [],
     hasVxlan ? showNeighbours(scope.hostNs) : [],
     observeTables(home, nftNamespaces),
+    observeL3Namespaces(l3),
+    scope.outside ? observeHostAccess(record, scope.outside.hostAccessDev) : null,
   ]);
   const links = new Map<string, Map<string, ObservedLink>>();
   const put = (ns: string, list: IpLinkJson[] | null | undefined) => {
@@ -109,16 +113,13 @@ export async function observe(home: string, record: DataplaneRecord, scope: Obse
   const dhcp = new Map<string, ObservedDhcp>();
   for (const d of dhcpScope.values()) dhcp.set(d.networkId, observeDhcp(d.networkId, d.dir));
 
-  // Routers and the outside world: links, routes and forwarding in one more batch.
-  const l3 = [...(scope.routers ?? []), ...(scope.outside ? [scope.outside.upstreamNs, scope.outside.outsideNs] : [])].filter(has);
   const routes = new Map<string, RouteEntry[]>();
   const forwarding = new Map<string, boolean>();
-  for (const [ns, o] of await observeL3Namespaces(l3)) {
+  for (const [ns, o] of l3Observed) {
     put(ns, o.links);
     routes.set(ns, o.routes);
     forwarding.set(ns, o.forwarding);
   }
-  const root = scope.outside ? await observeHostAccess(record, scope.outside.hostAccessDev) : null;
   const hostAccess = root ? { ...toObservedLink(root), forwarding: root.forwarding } : null;
   return { namespaces, recorded, links, fdb, neighbours, dhcp, routes, forwarding, hostAccess, nft };
 }
