@@ -8,6 +8,7 @@ import { Kysely, Migrator, type Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import { migrationProvider } from './migrations/index.js';
 import { sqliteDialect } from './dialects/sqlite.js';
+import { GroupCommit } from './group-commit.js';
 
 export type Db = Kysely<Database>;
 export type Tx = Transaction<Database>;
@@ -18,6 +19,8 @@ export interface Store {
   readonly dialect: DialectName;
   /** Runs fn in one transaction; everything it wrote is committed together or not at all. */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** How many commits carried how many transactions (SQLite groups them; null on PostgreSQL). */
+  commitStats(): { readonly commits: number; readonly transactions: number } | null;
   close(): Promise<void>;
 }
 
@@ -42,10 +45,14 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     dialect = 'sqlite';
   }
   await migrate(db);
+  // SQLite: one fsync per batch of queued transactions (group-commit.ts). PostgreSQL runs
+  // transactions concurrently on its pool and groups its own WAL flushes.
+  const group = dialect === 'sqlite' ? new GroupCommit(db) : null;
   return {
     db,
     dialect,
-    transaction: (fn) => db.transaction().execute(fn),
+    transaction: group ? (fn) => group.run(fn) : (fn) => db.transaction().execute(fn),
+    commitStats: () => (group ? { commits: group.batches, transactions: group.transactions } : null),
     close: () => db.destroy(),
   };
 }

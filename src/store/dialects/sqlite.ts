@@ -1,10 +1,13 @@
-/** The embedded default: one SQLite file in KUMO_HOME, WAL-journaled and fsynced on every commit. */
+/**
+ * The embedded default: one SQLite file in KUMO_HOME, WAL-journaled, every commit fsynced
+ * before it is acknowledged (by the driver, off the event loop: sqlite-driver.ts).
+ */
 import Database from 'better-sqlite3';
-import { SqliteDialect, type Dialect, type SqliteDatabase } from 'kysely';
+import { SqliteDialect, type Dialect, type Driver } from 'kysely';
+import { DurableSqliteDriver, WalSync, type PreparingDatabase } from './sqlite-driver.js';
 
 export interface SqliteHandle {
   readonly dialect: Dialect;
-  readonly close: () => void;
 }
 
 /** Distinct SQL texts kept prepared (IN lists of every length each make one, hence a bound). */
@@ -15,10 +18,9 @@ const STATEMENT_CACHE_SIZE = 1000;
  * port create's CPU (half a millisecond, two for a server's whole build). Statements are
  * reusable, so each SQL text is prepared once and kept, least recently used evicted.
  */
-function cachingDatabase(db: Database.Database): SqliteDatabase {
+function cachingDatabase(db: Database.Database): PreparingDatabase {
   const cache = new Map<string, Database.Statement>();
   return {
-    close: () => db.close(),
     prepare(sql: string) {
       let stmt = cache.get(sql);
       if (stmt && !stmt.busy) {
@@ -36,14 +38,28 @@ function cachingDatabase(db: Database.Database): SqliteDatabase {
   };
 }
 
+/** Kysely's SQLite dialect (compiler, adapter, introspector) over the durable driver. */
+class DurableSqliteDialect extends SqliteDialect {
+  constructor(private readonly driver: () => Driver, db: Database.Database) {
+    super({ database: db });
+  }
+
+  override createDriver(): Driver {
+    return this.driver();
+  }
+}
+
 export function sqliteDialect(file: string): SqliteHandle {
   const db = new Database(file);
-  // WAL lets readers proceed during a write; synchronous=FULL makes an acknowledged commit
-  // survive a crash of the process and of the machine. busy_timeout covers a second process
-  // (e.g. `kumo down`) touching the file while the cloud runs.
+  // WAL lets readers proceed during a write. synchronous=NORMAL leaves out only the fsync
+  // inside COMMIT, which the driver does itself before acknowledging, so an acknowledged
+  // commit still survives a crash of the process and of the machine. busy_timeout covers a
+  // second process (e.g. `kumo down`) touching the file while the cloud runs.
   db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
+  db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
-  return { dialect: new SqliteDialect({ database: cachingDatabase(db) }), close: () => db.close() };
+  const wal = new WalSync(`${file}-wal`);
+  const statements = cachingDatabase(db);
+  return { dialect: new DurableSqliteDialect(() => new DurableSqliteDriver(db, statements, wal), db) };
 }
