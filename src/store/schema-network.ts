@@ -105,6 +105,8 @@ export interface IpAllocationRow {
   ip_address: string;
   network_id: string;
   port_id: string;
+  /** The address as fixed-width hex, for numeric order in SQL (network/ipam/keys.ts). */
+  ip_key: string;
 }
 
 export interface SecurityGroupRow extends StandardAttributes {

@@ -11,6 +11,7 @@ import * as m0008 from './0008_l3.js';
 import * as m0010 from './0010_server_system_metadata.js';
 import * as m0011 from './0011_compute_aggregates.js';
 import * as m0012 from './0012_server_migrations.js';
+import * as m0013 from './0013_network_lookups.js';
 
 const migrations: Record<string, Migration> = {
   '0001_identity': m0001,
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '0010_server_system_metadata': m0010,
   '0011_compute_aggregates': m0011,
   '0012_server_migrations': m0012,
+  '0013_network_lookups': m0013,
 };
 
 export const migrationProvider: MigrationProvider = {
