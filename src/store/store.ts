@@ -32,10 +32,13 @@ export interface StoreOptions {
 export async function openStore(options: StoreOptions): Promise<Store> {
   let db: Db;
   let dialect: DialectName;
+  let closed = async (): Promise<void> => undefined;
   if (options.databaseUrl && /^postgres(ql)?:\/\//.test(options.databaseUrl)) {
     // Loaded only when asked for: the pg driver costs start-up time the SQLite default doesn't need.
     const { postgresDialect } = await import('./dialects/postgres.js');
-    db = new Kysely<Database>({ dialect: postgresDialect(options.databaseUrl).dialect });
+    const handle = postgresDialect(options.databaseUrl);
+    db = new Kysely<Database>({ dialect: handle.dialect });
+    closed = handle.closed;
     dialect = 'postgres';
   } else if (options.databaseUrl) {
     throw new Error(`KUMO_DATABASE_URL must be a postgres:// URL (or unset for SQLite), got ${options.databaseUrl}`);
@@ -53,7 +56,10 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     dialect,
     transaction: group ? (fn) => group.run(fn) : (fn) => db.transaction().execute(fn),
     commitStats: () => (group ? { commits: group.batches, transactions: group.transactions } : null),
-    close: () => db.destroy(),
+    close: async () => {
+      await db.destroy();
+      await closed();
+    },
   };
 }
 
