@@ -22,7 +22,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * too few for a 1,000-server list. The bench raises the capacity the bench host recorded in
  * its own throwaway store, so every server is scheduled and becomes ACTIVE with a port.
  */
-function enlargeHost(home: string): void {
+export function enlargeHost(home: string): void {
   const db = new Database(join(home, 'kumo.sqlite'));
   try {
     db.pragma('busy_timeout = 5000');

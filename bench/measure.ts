@@ -15,7 +15,7 @@ export interface Target {
 export interface Row {
   readonly suite: string;
   readonly name: string;
-  readonly unit: 'ms' | 'ops/s';
+  readonly unit: 'ms' | 'ops/s' | 'MB' | 'Gbit/s' | '%';
   readonly median: number;
   readonly p90: number | null;
   readonly n: number;

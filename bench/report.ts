@@ -31,7 +31,7 @@ export function printRows(title: string, rows: readonly Row[]): void {
     value(r.p90, r.unit),
     String(r.n),
     value(r.baseline, r.unit),
-    r.ratio === null || Number.isNaN(r.ratio) ? '' : r.ratio.toFixed(1),
+    r.ratio === null || Number.isNaN(r.ratio) ? '' : r.ratio.toFixed(r.ratio < 1 ? 2 : 1),
     r.cpuMs === null ? '' : `${fmt(r.cpuMs)} ms`,
     r.target ? `${r.target.op} ${r.target.value}` : '',
     r.pass === null ? '' : r.pass ? 'pass' : 'MISS',

@@ -1,18 +1,20 @@
 /**
  * `npm run bench [-- SUITE...] [options]`: runs the benchmark suites (all by default) and prints
- * medians with their same-run baselines. Suites: identity, network, compute, api-latency.
+ * medians with their same-run baselines. Suites: identity, network, compute, api-latency, and
+ * dataplane (root only: real instances on the Linux data plane; said and skipped otherwise).
  */
 import { parseArgs } from 'node:util';
 import { benchIdentity, type IdentityBenchResult } from './identity.js';
 import { benchNetwork } from './network.js';
 import { benchCompute } from './compute.js';
+import { benchDataplane, dataplaneBenchUnavailable } from './dataplane.js';
 import { runApiLatency } from './api-latency.js';
 import { cpuPressure, load, machineState, printRows, writeJson } from './report.js';
 import type { Row } from './measure.js';
 import type { SuiteOptions } from './suite.js';
 import type { Dataplane } from './kumo.js';
 
-const SUITES = ['identity', 'network', 'compute', 'api-latency'] as const;
+const SUITES = ['identity', 'network', 'compute', 'api-latency', 'dataplane'] as const;
 type Suite = typeof SUITES[number];
 
 const USAGE = `usage: npm run bench -- [${SUITES.join('|')} ...] [options]
@@ -105,6 +107,17 @@ for (const suite of suites) {
     case 'compute': {
       const r = await benchCompute(options);
       printRows(`Compute (issue 5, fake compute driver): ${options.rounds} rounds x ${options.perRound} calls, data plane ${dataplane}; at the start: ${before}`, r);
+      rows.push(...r);
+      break;
+    }
+    case 'dataplane': {
+      const why = dataplaneBenchUnavailable();
+      if (why) {
+        console.log(`\nData plane (issue 6): skipped: ${why}`);
+        break;
+      }
+      const r = await benchDataplane(options);
+      printRows(`Data plane (issue 6, linux data plane and compute driver): ${options.rounds} rounds; at the start: ${before}`, r);
       rows.push(...r);
       break;
     }

@@ -17,7 +17,7 @@ import type { Store } from '../store/store.js';
 import type { DhcpSettings } from './compile-dhcp.js';
 import { compile, type CompileContext } from './compile.js';
 import { loadModel } from './model.js';
-import { portReports, writePortReports } from './status.js';
+import { dhcpReadyPorts, observedHostFile, plannedHostFile, portReports, writePortReports } from './status.js';
 import { floatingIpReports, routerPortReports, writeFloatingIpReports } from './status-router.js';
 import { fingerprint } from './watch.js';
 
@@ -70,6 +70,14 @@ export class Agent {
   /** The last pass's outcome, for tests and diagnostics. */
   lastError: Error | null = null;
   passes = 0;
+  /** Pass attempts begun and ended (failed ones too), for settled(). */
+  private begun = 0;
+  private ended = 0;
+  private waiters: { readonly after: number; readonly ports?: readonly string[]; readonly resolve: () => void }[] = [];
+  /** Ends the rest between two passes early (settled() calls it). */
+  private cutRest: (() => void) | null = null;
+  /** Ports whose DHCP entry was in place at the end of the last pass (dhcpReadyPorts). */
+  private dhcpReady: ReadonlySet<string> = new Set();
 
   constructor(private readonly options: AgentOptions) {
     this.context = {
@@ -100,8 +108,14 @@ export class Agent {
       } catch (err) {
         applyError = err as Error;
       }
+      if (!applyError) {
+        // Applied means written and reloaded: a booting instance need not wait for the re-read.
+        this.dhcpReady = dhcpReadyPorts(plan, model, plannedHostFile(plan));
+        this.wake();
+      }
       observed = await this.driver.observe(scope);
     }
+    this.dhcpReady = dhcpReadyPorts(plan, model, observedHostFile(observed));
     const reports = [...portReports(plan, observed, model, this.options.instancePortStatus ?? false), ...routerPortReports(plan, observed, model)];
     await writePortReports(db, reports);
     await writeFloatingIpReports(db, floatingIpReports(plan, observed, model));
@@ -141,6 +155,27 @@ export class Agent {
     });
   }
 
+  /**
+   * Resolves once the data plane has acted on everything the store and the kernel held when
+   * asked: after a pass that began after this call, or, given ports, as soon as a pass ends with
+   * all of them in dnsmasq (the caller has wired their taps itself). At once when stopped. The
+   * compute driver waits for it between plugging a new instance's NICs and starting its init,
+   * as Nova waits for network-vif-plugged, so the guest's first DHCP request is answered.
+   */
+  settled(ports?: readonly string[]): Promise<void> {
+    if (this.stopped || (ports && ports.every((p) => this.dhcpReady.has(p)))) return Promise.resolve();
+    const done = new Promise<void>((resolve) => this.waiters.push({ after: this.begun + 1, ...(ports ? { ports } : {}), resolve }));
+    this.kick();
+    this.cutRest?.();
+    return done;
+  }
+
+  private wake(all = false): void {
+    const ready = this.waiters.filter((w) => all || w.after <= this.ended || (w.ports?.every((p) => this.dhcpReady.has(p)) ?? false));
+    this.waiters = this.waiters.filter((w) => !ready.includes(w));
+    for (const w of ready) w.resolve();
+  }
+
   /** Resolves when no pass is running or queued. */
   async idle(): Promise<void> {
     while (this.running) await this.running;
@@ -150,6 +185,7 @@ export class Agent {
     do {
       this.again = false;
       const started = performance.now();
+      this.begun++;
       try {
         const result = await this.pass();
         this.lastError = null;
@@ -161,10 +197,26 @@ export class Agent {
         this.options.logger?.warn({ host: this.options.host, err: (err as Error).message }, 'data plane pass failed; retrying');
         this.scheduleRetry();
       }
+      this.ended++;
+      this.wake();
       // The agent shares the event loop with the API in the all-in-one process: while changes
       // keep coming, rest four times as long as the pass took, so convergence work never takes
       // more than a fifth of the loop from the API (a pass over thousands of ports is tens of ms).
-      if (this.again && !this.stopped) await new Promise((r) => setTimeout(r, Math.min(4 * (performance.now() - started), MAX_REST_MS)));
+      // No rest while someone waits in settled() (a booting instance is held until then), and
+      // a rest is cut short when someone starts waiting.
+      if (this.again && !this.stopped && this.waiters.length === 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            this.cutRest = null;
+            resolve();
+          }, Math.min(4 * (performance.now() - started), MAX_REST_MS));
+          this.cutRest = () => {
+            clearTimeout(timer);
+            this.cutRest = null;
+            resolve();
+          };
+        });
+      }
     } while (this.again && !this.stopped);
   }
 
@@ -186,5 +238,6 @@ export class Agent {
     if (this.retry) clearTimeout(this.retry);
     this.retry = null;
     await this.idle();
+    this.wake(true);
   }
 }

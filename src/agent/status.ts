@@ -52,6 +52,31 @@ export function portReports(plan: HostPlan, obs: ObservedHost, model: Model, ins
   return out;
 }
 
+/**
+ * Ports whose DHCP this host is ready to answer: on a network this host's dnsmasq serves, its
+ * MAC is in the host file dnsmasq runs with (`hostFile`: null while none runs); a port of a
+ * network served elsewhere (or nowhere) has nothing to wait for here. What a booting instance
+ * waits for (Agent.settled). Pure.
+ */
+export function dhcpReadyPorts(plan: HostPlan, model: Model, hostFile: (networkId: string) => string | null): Set<string> {
+  const local = new Set(plan.dhcp.map((d) => d.networkId));
+  const ready = new Set<string>();
+  for (const p of model.ports) {
+    if (!local.has(p.networkId) || (hostFile(p.networkId) ?? '').includes(p.mac.toLowerCase())) ready.add(p.id);
+  }
+  return ready;
+}
+
+/** dnsmasq's host file as observed (null when no dnsmasq runs for the network). */
+export const observedHostFile = (obs: ObservedHost) => (networkId: string): string | null => {
+  const d = obs.dhcp.get(networkId);
+  return d?.pid != null ? d.files.host : null;
+};
+
+/** dnsmasq's host file as the plan has it: what a successful apply has just written and loaded. */
+export const plannedHostFile = (plan: HostPlan) => (networkId: string): string | null =>
+  plan.dhcp.find((d) => d.networkId === networkId)?.files.host ?? null;
+
 export async function writePortReports(db: Db, reports: readonly PortReport[]): Promise<void> {
   if (reports.length === 0) return;
   await db.transaction().execute(async (tx) => {

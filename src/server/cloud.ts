@@ -135,7 +135,10 @@ export async function startCloud(config: KumoConfig, logger: Logger = createLogg
       instancePortStatus: compute.driver.hypervisorType !== 'fake',
       hostAccess: config.hostAccess,
     });
-    if (agent && compute.driver instanceof LinuxComputeDriver) compute.driver.kick = () => agent.kick();
+    if (agent && compute.driver instanceof LinuxComputeDriver) {
+      compute.driver.kick = () => agent.kick();
+      compute.driver.settle = (ports) => agent.settled(ports);
+    }
     if (agent) wakeAgent = () => agent.kick();
     await agent?.start();
     identity.changed();

@@ -4,7 +4,8 @@
  * never as script text. `inner` runs as the first process of the instance's new mount, UTS and
  * PID namespaces (unshare, inside the instance's network namespace): it mounts the overlay root,
  * a private /dev and the read-only config drive there (so no mount ever appears in the root
- * mount namespace), pivots into it and execs the image's /sbin/init as PID 1. `snapshot` mounts
+ * mount namespace), waits at its gate (a FIFO, when given) until Kumo has the instance's NICs
+ * wired, pivots into it and execs the image's /sbin/init as PID 1. `snapshot` mounts
  * a stopped instance's overlay in a throwaway mount namespace and writes it as a tar to stdout.
  */
 export const BOOT_SCRIPT = `#!/bin/sh
@@ -16,7 +17,7 @@ case "$mode" in
     exec tar --numeric-owner -C "$dir/root" -cf - --exclude=./run/kumo .
     ;;
   inner)
-    marker=$4
+    marker=$4 gate=\${5:-}
     r=$dir/root
     mount -t tmpfs -o mode=755,size=1m,nosuid tmpfs "$r/dev"
     mknod -m 666 "$r/dev/null" c 1 3
@@ -31,6 +32,13 @@ case "$mode" in
     mkdir -p "$r/run/kumo" "$r/mnt"
     mount --bind "$dir/meta" "$r/run/kumo"
     mount -o remount,bind,ro "$r/run/kumo"
+    # Held here, with the mounts made and nothing of the guest run yet, until Kumo opens the
+    # gate: the NICs are then in their bridges and dnsmasq knows them.
+    if [ -n "$gate" ]; then
+      [ -p "$gate" ] || mkfifo -m 600 "$gate"
+      read _ < "$gate" || true
+      rm -f "$gate"
+    fi
     cd "$r"
     pivot_root . mnt
     cd /

@@ -3,7 +3,7 @@
  * console.log as stdout and stderr), so instances outlive a Kumo restart; Kumo finds it again by
  * the PID and start time recorded in state.json and by the marker in its argv, never by name.
  */
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, openSync, readFileSync, writeSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { isSameProcess, processArgv, processStartTime, signalVerified } from '../../../dataplane/linux/proc.js';
 import type { ProcessRef } from './state.js';
@@ -22,6 +22,31 @@ export interface Launch {
   readonly marker: string;
   /** The instance's cgroup.procs: the launcher joins the group before it forks anything. */
   readonly cgroupProcs: string | null;
+  /** The FIFO boot.sh waits at before it starts the guest (null: no wait). */
+  readonly gate: string | null;
+}
+
+/**
+ * Lets a boot.sh waiting at its gate go on: one line into the FIFO, written once boot.sh has
+ * it open (until then the open fails with ENXIO, or ENOENT before boot.sh has made it).
+ */
+export async function openGate(gate: string, waiting: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && waiting()) {
+    try {
+      const fd = openSync(gate, constants.O_WRONLY | constants.O_NONBLOCK);
+      try {
+        writeSync(fd, '\n');
+      } finally {
+        closeSync(fd);
+      }
+      return;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENXIO' && code !== 'ENOENT') throw err;
+    }
+    await sleep(2);
+  }
 }
 
 function children(pid: number): number[] {
@@ -35,14 +60,15 @@ function children(pid: number): number[] {
 /**
  * nsenter joins the instance's network namespace, unshare makes the new mount, UTS and PID
  * namespaces and forks PID 1, which runs boot.sh and execs the image's init. Resolves with
- * PID 1 as the host sees it once it runs /sbin/init (the marker is in its argv).
+ * PID 1 as the host sees it once it runs /sbin/init (the marker is in its argv). With a gate,
+ * boot.sh makes its mounts while `ready` is pending and starts the guest once it resolves.
  */
-export async function launch(l: Launch, timeoutMs = 10_000): Promise<ProcessRef> {
+export async function launch(l: Launch, ready: Promise<unknown> = Promise.resolve(), timeoutMs = 10_000): Promise<ProcessRef> {
   const out = openSync(l.consoleLog, 'a');
   let waiter: number | undefined;
   try {
     const argv = ['nsenter', `--net=${l.netnsPath}`, '--', 'unshare', '--mount', '--uts', '--pid', '--fork', '--propagation', 'private', '--',
-      '/bin/sh', l.bootScript, 'inner', l.instanceDir, l.lowerDir, l.marker];
+      '/bin/sh', l.bootScript, 'inner', l.instanceDir, l.lowerDir, l.marker, ...(l.gate ? [l.gate] : [])];
     // The group is joined by the launcher itself (its PID, then exec): every process of the
     // instance is born inside it, none can escape by forking first.
     const full = l.cgroupProcs ? ['/bin/sh', '-c', 'echo $$ > "$0" && exec "$@"', l.cgroupProcs, ...argv] : argv;
@@ -56,6 +82,9 @@ export async function launch(l: Launch, timeoutMs = 10_000): Promise<ProcessRef>
     closeSync(out);
   }
   if (waiter === undefined) throw new Error('could not start the instance (nsenter/unshare missing?)');
+  const launcher = waiter;
+  await ready;
+  if (l.gate) await openGate(l.gate, () => processStartTime(launcher) !== null);
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const init = initAmong(children(waiter), l.marker);
@@ -88,14 +117,18 @@ function initAmong(pids: readonly number[], marker: string): ProcessRef | null {
  * between launching it and writing state.json leaves one. It is adopted, never started twice;
  * one still in boot.sh (the marker is in its argv too) is waited for.
  */
-export async function findRunningInit(pidsInNamespace: () => Promise<number[]>, marker: string, timeoutMs = 10_000): Promise<ProcessRef | null> {
+export async function findRunningInit(pidsInNamespace: () => Promise<number[]>, marker: string, gate: string, timeoutMs = 10_000): Promise<ProcessRef | null> {
   const deadline = Date.now() + timeoutMs;
+  let opened = false;
   for (;;) {
     const pids = await pidsInNamespace();
     const init = initAmong(pids, marker);
     if (init) return init;
-    const booting = pids.some((pid) => processArgv(pid)?.includes(marker));
-    if (!booting || Date.now() > deadline) return null;
+    const booting = pids.filter((pid) => processArgv(pid)?.includes(marker));
+    if (booting.length === 0 || Date.now() > deadline) return null;
+    // A boot.sh the crashed Kumo left waiting at its gate goes on now.
+    if (!opened) await openGate(gate, () => booting.some((pid) => processStartTime(pid) !== null), 1000);
+    opened = true;
     await sleep(20);
   }
 }

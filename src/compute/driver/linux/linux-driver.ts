@@ -13,7 +13,7 @@ import { Readable } from 'node:stream';
 import { run } from '../../../dataplane/linux/exec.js';
 import { addNamespace, ipBatch, line, listNamespaces, namespacePids, showLinks } from '../../../dataplane/linux/ip.js';
 import { deleteNs } from '../../../dataplane/drivers/linux/apply.js';
-import { homeHash, hostNamespace, instanceNamespace } from '../../../dataplane/names.js';
+import { bridgeName, homeHash, hostNamespace, instanceNamespace } from '../../../dataplane/names.js';
 import { DataplaneRecord } from '../../../dataplane/record.js';
 import {
   InstanceNotFoundOnHost, PowerState,
@@ -24,7 +24,7 @@ import { writeConfigDrive } from './config-drive.js';
 import { ImageLayers } from './image.js';
 import { InstanceGroups } from './groups.js';
 import { alive, findRunningInit, halt, launch } from './init-process.js';
-import { guestName, plug, unplug } from './nics.js';
+import { guestName, nicLines, plug, unplug, wireTaps } from './nics.js';
 import { InstanceFiles, initMarker, type InstanceState, type NicState } from './state.js';
 
 export const HYPERVISOR_TYPE = 'kumo-container';
@@ -41,7 +41,12 @@ export interface LinuxComputeOptions {
   readonly kick?: () => void;
   /** How long to wait for the agent to make the host namespace. */
   readonly hostNsTimeoutMs?: number;
+  /** Resolves when the local agent has the ports' DHCP in place, or (no ports) after its next pass (Agent.settled). */
+  readonly settle?: (ports?: readonly string[]) => Promise<void>;
 }
+
+/** The longest a new instance's init waits for its NICs to be wired (then it boots anyway; DHCP retries). */
+const SETTLE_TIMEOUT_MS = 10_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -55,6 +60,7 @@ export class LinuxComputeDriver implements ComputeDriver {
   /** One operation at a time per instance (a power action racing a delete would misread state). */
   private readonly locks = new Map<string, Promise<unknown>>();
   kick: () => void;
+  settle: (ports?: readonly string[]) => Promise<void>;
 
   constructor(private readonly options: LinuxComputeOptions) {
     this.files = new InstanceFiles(options.home);
@@ -63,6 +69,7 @@ export class LinuxComputeDriver implements ComputeDriver {
     this.hash = homeHash(options.home);
     this.groups = new InstanceGroups(this.record, this.hash);
     this.kick = options.kick ?? (() => undefined);
+    this.settle = options.settle ?? (() => Promise.resolve());
   }
 
   private get bootScript(): string {
@@ -109,14 +116,20 @@ export class LinuxComputeDriver implements ComputeDriver {
     return ns;
   }
 
-  private async startInit(s: InstanceState): Promise<InstanceState> {
+  /**
+   * Starts the init; `adopt` first looks for one a crash left running unrecorded. Given `ready`,
+   * the init makes its mounts meanwhile and starts the guest once it resolves.
+   */
+  private async startInit(s: InstanceState, adopt = false, ready?: Promise<unknown>): Promise<InstanceState> {
     const dir = this.files.dir(s.uuid);
     const marker = initMarker(s.uuid);
-    const init = await findRunningInit(() => namespacePids(s.ns), marker) ?? await launch({
+    const gate = join(dir, 'gate');
+    const running = adopt ? await findRunningInit(() => namespacePids(s.ns), marker, gate) : null;
+    const init = running ?? await launch({
       bootScript: this.bootScript, instanceDir: dir, lowerDir: this.images.lowerDir(s.imageId),
       netnsPath: `/run/netns/${s.ns}`, consoleLog: this.files.consoleLog(s.uuid), marker,
-      cgroupProcs: s.cgroup ? join(s.cgroup, 'cgroup.procs') : null,
-    });
+      cgroupProcs: s.cgroup ? join(s.cgroup, 'cgroup.procs') : null, gate: ready ? gate : null,
+    }, ready);
     this.record.noteProcess({ pid: init.pid, startTime: init.startTime, namespace: s.ns, purpose: `instance ${s.name} init`, marker: initMarker(s.uuid) });
     const next = { ...s, init, frozen: null };
     this.files.write(next);
@@ -146,13 +159,16 @@ export class LinuxComputeDriver implements ComputeDriver {
       const existing = this.files.read(spec.uuid);
       if (existing && existing.host !== spec.host) throw new Error(`instance ${spec.uuid} already exists on ${existing.host}`);
       const hostNs = await this.hostNs(spec.host);
+      // The new ports are in the store already: the agent's pass for their DHCP entries runs
+      // while the namespace and NICs are made.
+      this.kick();
       await this.images.ensure(spec.imageRef);
       const dir = this.files.dir(spec.uuid);
       for (const sub of ['upper', 'work', 'root']) mkdirSync(join(dir, sub), { recursive: true, mode: 0o755 });
       writeConfigDrive(join(dir, 'meta'), spec);
       const ns = instanceNamespace(this.hash, spec.name);
       const nics: NicState[] = existing?.nics.slice()
-        ?? vifs.map((v, i) => ({ portId: v.portId, mac: v.macAddress.toLowerCase(), slot: FIRST_SLOT + i, tap: v.devname, mtu: v.mtu }));
+        ?? vifs.map((v, i) => ({ portId: v.portId, mac: v.macAddress.toLowerCase(), slot: FIRST_SLOT + i, tap: v.devname, mtu: v.mtu, networkId: v.networkId }));
       let state: InstanceState = existing ?? {
         uuid: spec.uuid, name: spec.name, host: spec.host, ns, hostNs, imageId: spec.imageRef, nics,
         nextSlot: FIRST_SLOT + vifs.length + BOOT_DEVICES_AFTER_NICS, init: null, frozen: null, cgroup: null,
@@ -160,14 +176,24 @@ export class LinuxComputeDriver implements ComputeDriver {
       this.files.write(state);
       // Noted before it exists: a crash in between leaves a record, never an unrecorded namespace.
       this.record.noteNamespace(state.ns, spec.host, 'instance');
-      if (!(await listNamespaces()).has(state.ns)) await addNamespace(state.ns);
-      await ipBatch(state.ns, [line('link', 'set', 'lo', 'up')]);
-      const plugged = new Set((await showLinks(state.ns)).map((l) => l.ifname));
-      for (const nic of state.nics) if (!plugged.has(guestName(nic.slot))) await plug(hostNs, state.ns, nic);
-      this.kick();
+      // A spawn resumed after a crash looks before it makes; a new one need not.
+      if (!existing || !(await listNamespaces()).has(state.ns)) await addNamespace(state.ns);
+      const plugged = new Set(existing ? (await showLinks(state.ns)).map((l) => l.ifname) : []);
+      const missing = state.nics.filter((n) => !plugged.has(guestName(n.slot)));
+      await ipBatch(state.ns, [line('link', 'set', 'lo', 'up'), ...missing.flatMap((n) => nicLines(hostNs, n))]);
+      const bridged = await wireTaps(hostNs, missing.map((n) => ({ tap: n.tap, bridge: n.networkId && bridgeName(n.networkId) })));
+      // NICs already there (a resumed spawn) may not be in their bridges yet: the agent's pass says.
+      const wired = bridged && missing.length === state.nics.length;
       state = { ...state, cgroup: this.groups.ensure(state.ns, spec.host, state.cgroup) };
       this.files.write(state);
-      if (!state.init || !alive(state.init, initMarker(spec.uuid))) await this.startInit(state);
+      if (state.init && alive(state.init, initMarker(spec.uuid))) return;
+      // As Nova waits for network-vif-plugged before it starts the guest: the taps in their
+      // bridges and the ports in dnsmasq, then the guest boots, so its first DHCP request is
+      // answered instead of retried a second later. Its mounts are made meanwhile.
+      let timer: NodeJS.Timeout | undefined;
+      const settled = this.settle(wired ? state.nics.map((n) => n.portId) : undefined);
+      const ready = Promise.race([settled, new Promise((r) => { timer = setTimeout(r, SETTLE_TIMEOUT_MS); })]).finally(() => clearTimeout(timer));
+      await this.startInit(state, existing !== null, ready);
     });
   }
 
@@ -201,7 +227,7 @@ export class LinuxComputeDriver implements ComputeDriver {
     return this.serial(uuid, async () => {
       const s = this.state(host, uuid);
       if (alive(s.init, initMarker(uuid))) return;
-      await this.startInit(await this.stopInit(s));
+      await this.startInit(await this.stopInit(s), true);
     });
   }
 
@@ -229,7 +255,7 @@ export class LinuxComputeDriver implements ComputeDriver {
     return this.serial(uuid, async () => {
       const s = this.state(host, uuid);
       if (s.nics.some((n) => n.portId === vif.portId)) return;
-      const nic: NicState = { portId: vif.portId, mac: vif.macAddress.toLowerCase(), slot: s.nextSlot, tap: vif.devname, mtu: vif.mtu };
+      const nic: NicState = { portId: vif.portId, mac: vif.macAddress.toLowerCase(), slot: s.nextSlot, tap: vif.devname, mtu: vif.mtu, networkId: vif.networkId };
       this.files.write({ ...s, nics: [...s.nics, nic], nextSlot: s.nextSlot + 1 });
       await plug(s.hostNs, s.ns, nic);
       this.kick();

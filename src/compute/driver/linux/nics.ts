@@ -10,12 +10,38 @@ import type { NicState } from './state.js';
 
 export const guestName = (slot: number): string => `ens${slot}`;
 
-export async function plug(hostNs: string, instanceNs: string, nic: NicState): Promise<void> {
-  await ipBatch(hostNs, [
-    line('link', 'add', nic.tap, 'mtu', nic.mtu, 'address', tapMac(nic.mac), 'type', 'veth',
-      'peer', 'name', guestName(nic.slot), 'mtu', nic.mtu, 'address', nic.mac, 'netns', instanceNs),
-    line('link', 'set', nic.tap, 'up'),
-  ]);
+/**
+ * The batch lines, run in the instance's namespace, that create a NIC: the guest end
+ * ens<slot> there, the host end tap<port> in the host's namespace.
+ */
+export function nicLines(hostNs: string, nic: NicState): string[] {
+  return [line('link', 'add', guestName(nic.slot), 'mtu', nic.mtu, 'address', nic.mac, 'type', 'veth',
+    'peer', 'name', nic.tap, 'mtu', nic.mtu, 'address', tapMac(nic.mac), 'netns', hostNs)];
+}
+
+/**
+ * Brings the taps up and, where the network's bridge is already on the host, puts them in it
+ * (as os-vif does for Nova), so a guest's first packets reach its network without waiting for
+ * the agent, which wires them otherwise. Resolves with whether every tap is in its bridge.
+ */
+export async function wireTaps(hostNs: string, taps: readonly { readonly tap: string; readonly bridge?: string | undefined }[]): Promise<boolean> {
+  const bridged = taps.filter((t): t is { tap: string; bridge: string } => Boolean(t.bridge));
+  // Masters last: a bridge not made yet fails its line only after every tap is up.
+  const lines = [...taps.map((t) => line('link', 'set', t.tap, 'up')), ...bridged.map((t) => line('link', 'set', t.tap, 'master', t.bridge))];
+  try {
+    await ipBatch(hostNs, lines);
+  } catch (err) {
+    const message = (err as Error).message;
+    if (bridged.some((t) => message.includes(t.bridge)) && /Cannot find device|does not exist/i.test(message)) return false;
+    throw err;
+  }
+  return bridged.length === taps.length;
+}
+
+/** Hot-plug: the NIC made and its tap wired, the guest end left DOWN for the user. */
+export async function plug(hostNs: string, instanceNs: string, nic: NicState, bridge?: string): Promise<boolean> {
+  await ipBatch(instanceNs, nicLines(hostNs, nic));
+  return wireTaps(hostNs, [{ tap: nic.tap, bridge }]);
 }
 
 /** Deleting the host end takes the guest end with it; an already-gone link is success. */

@@ -13,6 +13,8 @@ export interface NicState {
   readonly slot: number;
   readonly tap: string;
   readonly mtu: number;
+  /** The port's network (absent in older state files): its bridge is brq<network id[:11]>. */
+  readonly networkId?: string;
 }
 
 /** A process Kumo started, identified beyond its PID (PIDs are reused). */
