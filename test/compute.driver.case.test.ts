@@ -101,7 +101,7 @@ function linuxHarness(): Harness {
       assert.deepEqual(await leftoverNamespaces(home), [], 'teardown left namespaces');
       assert.deepEqual(processesMentioning(home), [], 'teardown left processes');
       assert.deepEqual(await rootMounts(), mounts, 'mounts changed in the root mount namespace');
-      if (root) await assertRootNetnsUnchanged(root);
+      if (root) await assertRootNetnsUnchanged(root, home);
       rmSync(home, { recursive: true, force: true });
     },
   };

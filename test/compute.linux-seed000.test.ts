@@ -55,7 +55,7 @@ describe('compute linux: seed 000 with real instances and real packets', { skip 
     const prefix = homePrefix(homeHash(home));
     assert.deepEqual([...await listNamespaces()].filter((n) => n.startsWith(prefix)), [], 'kumo down left namespaces');
     assert.deepEqual(await rootMounts(), mounts, 'mounts changed in the root mount namespace');
-    await assertRootNetnsUnchanged(root);
+    await assertRootNetnsUnchanged(root, home);
     removeHome(home);
   });
 

@@ -52,7 +52,7 @@ describe('seed 001 end to end: ssh to a floating IP from outside the cloud', { s
     assert.match(down.stdout, /host access, root namespace/);
     assert.deepEqual(await leftoverNamespaces(home, routerId ? [routerNamespace(routerId)] : []), []);
     assert.deepEqual(processesMentioning(home), []);
-    await assertRootNetnsUnchanged(root);
+    await assertRootNetnsUnchanged(root, home);
     await session.stop();
   });
 

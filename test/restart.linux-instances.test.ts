@@ -159,6 +159,6 @@ describe('linux instances: kill -9 while 20 servers boot, restart, then kumo dow
     assert.deepEqual(record.processes(), [], 'record: processes');
     assert.deepEqual(record.cgroups(), [], 'record: cgroups');
     assert.deepEqual(await rootMounts(), mounts, 'mounts of the root mount namespace');
-    await assertRootNetnsUnchanged(root);
+    await assertRootNetnsUnchanged(root, home);
   });
 });

@@ -1,11 +1,15 @@
 /**
  * The root network namespace, snapshotted before a data-plane test and compared after: links
  * (name, kind, flags, MTU, MAC, master), addresses, routes of every table, rules, IP forwarding
- * and the nftables ruleset. Kumo must leave all of it exactly as it found it.
+ * and the nftables ruleset. Kumo must leave all of it exactly as it found it. The one thing
+ * other clouds on the machine may change meanwhile is their own opt-in host-access veth
+ * (`kumo-<their home hash>`, with its on-link address and route): the comparison leaves those
+ * out, and keeps the test's own home's (given its home) in.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { run, runJson } from '../../src/dataplane/linux/exec.js';
+import { homeHash, hostAccessDev } from '../../src/dataplane/names.js';
 
 interface LinkJson {
   ifname: string;
@@ -48,8 +52,25 @@ export async function snapshotRootNetns(): Promise<RootSnapshot> {
   };
 }
 
-export async function assertRootNetnsUnchanged(before: RootSnapshot): Promise<void> {
-  const after = await snapshotRootNetns();
+const HOST_ACCESS = /^kumo-[0-9a-f]{8}$/;
+
+/** The snapshot without other homes' host-access veths (links and the routes through them). */
+function withoutOtherClouds(s: RootSnapshot, ownHome: string | undefined): RootSnapshot {
+  const own = ownHome === undefined ? null : hostAccessDev(homeHash(ownHome));
+  const foreign = (dev: string | undefined) => dev !== undefined && HOST_ACCESS.test(dev) && dev !== own;
+  const route = (r: string) => !foreign((JSON.parse(r) as { dev?: string }).dev);
+  return {
+    ...s,
+    links: s.links.filter((l) => !foreign((JSON.parse(l) as { name: string }).name)),
+    routes4: s.routes4.filter(route),
+    routes6: s.routes6.filter(route),
+  };
+}
+
+/** Compares the root namespace with `before`; `ownHome`'s host-access veth counts, other clouds' do not. */
+export async function assertRootNetnsUnchanged(snapshot: RootSnapshot, ownHome?: string): Promise<void> {
+  const after = withoutOtherClouds(await snapshotRootNetns(), ownHome);
+  const before = withoutOtherClouds(snapshot, ownHome);
   assert.deepEqual(after.links, before.links, 'root namespace links and addresses changed');
   assert.deepEqual(after.routes4, before.routes4, 'root namespace IPv4 routes changed');
   assert.deepEqual(after.routes6, before.routes6, 'root namespace IPv6 routes changed');
