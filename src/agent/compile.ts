@@ -11,6 +11,7 @@ import {
   HOST_UNDERLAY_DEV, hostNamespace, hostSegmentDev, segmentBridge, segmentKey, tapMac, tapName, vxlanName,
 } from '../dataplane/names.js';
 import type { BridgePlan, DhcpPlan, FdbEntry, HostPlan, NeighbourEntry, TapPlan, UnderlayPlan } from '../dataplane/plan.js';
+import { compileFirewall } from './compile-firewall.js';
 import { dhcpSubnets, dnsmasqArgv, renderFiles, type DhcpSettings } from './compile-dhcp.js';
 import { routerNatTables } from './compile-nat.js';
 import { compileOutside, compileRouters, routerPortHost } from './compile-router.js';
@@ -143,6 +144,7 @@ export function compile(model: Model, ctx: CompileContext): HostPlan {
   for (const r of routers) for (const p of r.ports) if (networksById.has(p.networkId)) present.add(p.networkId);
   const bridges = [...present].map((id) => bridgeFor(model, networksById.get(id) as ModelNetwork, ctx, underlay, fabricBridges));
   const outside = compileOutside(model, ctx, fabricBridges);
+  const firewall = compileFirewall(model, hostNs, taps);
   return {
     host: ctx.host,
     hostNs,
@@ -153,6 +155,7 @@ export function compile(model: Model, ctx: CompileContext): HostPlan {
     taps: taps.sort((a, b) => a.portId.localeCompare(b.portId)),
     routers,
     outside,
-    nftTables: routerNatTables(routers),
+    firewall,
+    nftTables: [...routerNatTables(routers), ...(firewall?.tables ?? [])],
   };
 }

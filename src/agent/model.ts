@@ -6,6 +6,7 @@
 import type { Db } from '../store/store.js';
 import { DHCP_AGENT } from '../network/agents/records.js';
 import { loadL3Model, type L3Model } from './model-l3.js';
+import { loadFirewallModel, type FirewallModel } from './model-firewall.js';
 
 export interface ModelHost {
   readonly name: string;
@@ -66,6 +67,8 @@ export interface Model {
   readonly dhcpHosts: ReadonlyMap<string, readonly string[]>;
   /** Routers, floating IPs and external networks (model-l3.ts); absent means none. */
   readonly l3?: L3Model;
+  /** Security groups, rules and port security (model-firewall.ts); absent means no firewall. */
+  readonly firewall?: FirewallModel;
 }
 
 function jsonList<T>(text: string): T[] {
@@ -78,7 +81,7 @@ function jsonList<T>(text: string): T[] {
 }
 
 export async function loadModel(db: Db): Promise<Model> {
-  const [hosts, networks, segments, subnets, ports, ips, bindings, l3] = await Promise.all([
+  const [hosts, networks, segments, subnets, ports, ips, bindings, l3, firewall] = await Promise.all([
     db.selectFrom('hosts').select(['name', 'underlay_ip']).orderBy('name').execute(),
     db.selectFrom('networks').select(['id', 'mtu', 'admin_state_up']).orderBy('id').execute(),
     db.selectFrom('network_segments').select(['network_id', 'network_type', 'physical_network', 'segmentation_id', 'segment_index'])
@@ -92,6 +95,7 @@ export async function loadModel(db: Db): Promise<Model> {
       .select(['network_dhcp_agent_bindings.network_id', 'agents.host']).where('agents.agent_type', '=', DHCP_AGENT)
       .orderBy('network_dhcp_agent_bindings.created_at').execute(),
     loadL3Model(db),
+    loadFirewallModel(db),
   ]);
   const segmentsOf = new Map<string, ModelSegment[]>();
   for (const s of segments) {
@@ -123,5 +127,6 @@ export async function loadModel(db: Db): Promise<Model> {
     })),
     dhcpHosts,
     l3,
+    firewall,
   };
 }

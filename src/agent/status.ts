@@ -85,8 +85,8 @@ export async function writePortReports(db: Db, reports: readonly PortReport[]): 
       if (!row || (r.onlyIfBoundHere && row.binding_host_id !== r.hostId)) continue;
       await tx.updateTable('ports').set({
         status: r.status, binding_host_id: r.hostId, binding_vif_type: r.vifType,
-        // No firewall on the bridge yet (security groups come with the L3/firewall work).
-        binding_vif_details: r.vifType === VIF_TYPE ? JSON.stringify({ port_filter: false, connectivity: 'l2' }) : row.binding_vif_details,
+        // Security groups and port security are enforced on the bridge (compile-firewall.ts).
+        binding_vif_details: r.vifType === VIF_TYPE ? JSON.stringify({ port_filter: true, connectivity: 'l2' }) : row.binding_vif_details,
         revision_number: Number(row.revision_number) + 1, updated_at: nowIso(),
       }).where('id', '=', r.portId).execute();
     }

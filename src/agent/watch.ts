@@ -18,7 +18,10 @@ export async function fingerprint(db: Db): Promise<string> {
       (select count(*) from routers) as rc, (select coalesce(sum(revision_number), 0) from routers) as rr,
       (select count(*) from router_ports) as rpc, (select count(*) from router_routes) as rrc,
       (select count(*) from router_l3_agent_bindings) as lc,
-      (select count(*) from floatingips) as fc, (select coalesce(sum(revision_number), 0) from floatingips) as fr
+      (select count(*) from floatingips) as fc, (select coalesce(sum(revision_number), 0) from floatingips) as fr,
+      (select count(*) from security_groups) as gc, (select coalesce(sum(revision_number), 0) from security_groups) as gr,
+      (select count(*) from security_group_rules) as grc, (select max(created_at) from security_group_rules) as gru,
+      (select count(*) from port_security_groups) as pgc
   `.execute(db);
   return JSON.stringify(row.rows[0] ?? {});
 }

@@ -5,6 +5,7 @@
  */
 import type { OutsidePlan, RouterPlan } from './plan-router.js';
 import type { NftTablePlan } from './nft-table.js';
+import type { FirewallPlan } from './plan-firewall.js';
 
 export interface HostPlan {
   readonly host: string;
@@ -25,6 +26,8 @@ export interface HostPlan {
   readonly outside?: OutsidePlan | null;
   /** nftables tables, each replaced whole in one transaction when it differs (nft-table.ts). */
   readonly nftTables?: readonly NftTablePlan[];
+  /** Security groups and port security of this host's instance ports (plan-firewall.ts). */
+  readonly firewall?: FirewallPlan | null;
 }
 
 /** The shared wires of this KUMO_HOME: the underlay bridge and the physical segments. */

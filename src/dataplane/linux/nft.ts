@@ -15,12 +15,6 @@ export async function nftListRuleset(ns: string): Promise<string> {
   return (await run(['ip', 'netns', 'exec', ns, 'nft', '-s', 'list', 'ruleset'], { timeoutMs: 30_000 })).stdout;
 }
 
-/** One table, stateless; null when it does not exist. */
-export async function nftListTable(ns: string, family: string, name: string): Promise<string | null> {
-  const r = await run(['ip', 'netns', 'exec', ns, 'nft', '-s', 'list', 'table', family, name], { okCodes: [1], timeoutMs: 30_000 });
-  return r.code === 0 ? r.stdout : null;
-}
-
 /** Deletes a table; one that is already gone is success. */
 export async function nftDeleteTable(ns: string, family: string, name: string): Promise<void> {
   const r = await run(['ip', 'netns', 'exec', ns, 'nft', 'delete', 'table', family, name], { okCodes: [1] });

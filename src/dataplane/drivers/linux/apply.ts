@@ -10,7 +10,7 @@ import { stopVerified } from '../../linux/proc.js';
 import type { DataplaneRecord } from '../../record.js';
 import { releaseLease, reloadDnsmasq, startDnsmasq, stopDnsmasq, writeFiles } from './dhcp.js';
 import { addHostAccess, deleteHostAccess, hostAccessAddress, secureHostAccess } from './host-access.js';
-import { deleteTable, forgetTables, replaceTable } from './nft.js';
+import { deleteTable, forgetTables, replaceTables } from './nft.js';
 
 interface Command {
   readonly tool: 'ip' | 'bridge';
@@ -73,6 +73,11 @@ async function addNs(record: DataplaneRecord, a: Extract<Action, { op: 'netns.ad
     // Bridges and VXLAN devices would otherwise get IPv6 link-local addresses and chatter.
     await execIn(a.ns, ['sysctl', '-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']).catch(() => undefined);
   }
+  if (a.kind === 'host') {
+    // Security groups see bridged packets through br_netfilter: on in this namespace only
+    // (the kernel's per-namespace setting; the root namespace's is never touched).
+    await execIn(a.ns, ['sysctl', '-q', '-w', 'net.bridge.bridge-nf-call-iptables=1', 'net.bridge.bridge-nf-call-ip6tables=1']);
+  }
 }
 
 /** Stops the namespace's recorded processes, then any other process inside it, then deletes it. */
@@ -128,7 +133,7 @@ async function single(record: DataplaneRecord, a: Action): Promise<void> {
     case 'hostaccess.addr.add': return hostAccessAddress(record, a.dev, a.cidr, true);
     case 'hostaccess.addr.delete': return hostAccessAddress(record, a.dev, a.cidr, false);
     case 'hostaccess.delete': return deleteHostAccess(record, a.dev);
-    case 'nft.table': return replaceTable(record.home, a.ns, a);
+    case 'nft.table': return replaceTables(record.home, a.ns, [a]);
     case 'nft.delete': return deleteTable(record.home, a.ns, a.family, a.name);
     default: throw new Error(`not a single step: ${a.op}`);
   }
@@ -148,7 +153,19 @@ export async function apply(record: DataplaneRecord, actions: readonly Action[])
     }
   };
   try {
-    for (const a of actions) {
+    for (let i = 0; i < actions.length; i++) {
+      const a = actions[i] as Action;
+      if (a.op === 'nft.table') {
+        // Consecutive tables of one namespace change in one transaction.
+        const tables = [a];
+        for (let next = actions[i + 1]; next?.op === 'nft.table' && next.ns === a.ns; next = actions[i + 1]) {
+          tables.push(next);
+          i++;
+        }
+        await flush();
+        await replaceTables(record.home, a.ns, tables);
+        continue;
+      }
       const cmds = commands(a);
       if (cmds) {
         pending.push(...cmds);

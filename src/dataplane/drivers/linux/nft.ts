@@ -6,7 +6,7 @@
  */
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { nftDeleteTable, nftListRuleset, nftListTable, nftTransaction } from '../../linux/nft.js';
+import { nftDeleteTable, nftListRuleset, nftTransaction } from '../../linux/nft.js';
 import { isOwnedTable, listingHash, nftKey, nftReplaceText, parseListing, type NftTablePlan } from '../../nft-table.js';
 import type { ObservedNftTable } from '../../observed.js';
 
@@ -20,16 +20,23 @@ function readOrNull(path: string): string | null {
   }
 }
 
-export async function replaceTable(home: string, ns: string, t: Pick<NftTablePlan, 'family' | 'name' | 'body' | 'hash'>): Promise<void> {
-  const file = stateFile(home, ns, t.family, t.name);
+/**
+ * Replaces several tables of one namespace in ONE transaction (e.g. the firewall's bridge and
+ * inet tables, which must change together), then notes each table's listing hash.
+ */
+export async function replaceTables(home: string, ns: string, tables: readonly Pick<NftTablePlan, 'family' | 'name' | 'body' | 'hash'>[]): Promise<void> {
   // Forgotten first: a crash between the transaction and the note leaves "unknown", never a stale match.
-  rmSync(file, { force: true });
-  await nftTransaction(ns, nftReplaceText(t));
-  const listed = parseListing((await nftListTable(ns, t.family, t.name)) ?? '')[0];
-  if (!listed) throw new Error(`nft table ${t.family} ${t.name} missing in ${ns} right after its transaction`);
+  for (const t of tables) rmSync(stateFile(home, ns, t.family, t.name), { force: true });
+  await nftTransaction(ns, tables.map(nftReplaceText).join(''));
+  const listed = new Map(parseListing(await nftListRuleset(ns)).map((l) => [nftKey(l.family, l.name), l]));
   mkdirSync(join(home, 'dataplane', 'nft', ns), { recursive: true, mode: 0o700 });
-  writeFileSync(`${file}.tmp`, `${listingHash(listed.text)}\n`, { mode: 0o600 });
-  renameSync(`${file}.tmp`, file);
+  for (const t of tables) {
+    const l = listed.get(nftKey(t.family, t.name));
+    if (!l) throw new Error(`nft table ${t.family} ${t.name} missing in ${ns} right after its transaction`);
+    const file = stateFile(home, ns, t.family, t.name);
+    writeFileSync(`${file}.tmp`, `${listingHash(l.text)}\n`, { mode: 0o600 });
+    renameSync(`${file}.tmp`, file);
+  }
 }
 
 export async function deleteTable(home: string, ns: string, family: string, name: string): Promise<void> {
