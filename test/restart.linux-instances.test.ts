@@ -73,6 +73,12 @@ describe('linux instances: kill -9 while 20 servers boot, restart, then kumo dow
     const net = await call('POST', '/network/v2.0/networks', { body: { network: { name: 'restart-net' } } });
     expect(net, 201, 'network');
     networkId = net.body.network.id;
+    // Security groups are enforced: as in Neutron, the qdhcp- namespace's ping needs an ICMP rule.
+    const groups = await call('GET', `/network/v2.0/security-groups?name=default&project_id=${project.body.projects[0].id}`);
+    expect(groups, 200, 'default group');
+    expect(await call('POST', '/network/v2.0/security-group-rules', {
+      body: { security_group_rule: { security_group_id: groups.body.security_groups[0].id, direction: 'ingress', ethertype: 'IPv4', protocol: 'icmp' } },
+    }), 201, 'icmp rule');
     expect(await call('POST', '/network/v2.0/subnets', { body: { subnet: { network_id: networkId, cidr: '10.77.0.0/24', ip_version: 4 } } }), 201, 'subnet');
     const image = await call('GET', '/image/v2/images?name=cirros');
     expect(image, 200, 'cirros');
