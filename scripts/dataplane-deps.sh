@@ -15,6 +15,8 @@ wanted=(
   "busybox-static:busybox"
   "dropbear-bin:dropbear"
   # The cirros image's setuid sudo is a small static C program (images/cirros/sudo.c).
+  # ping on the machine itself: host access (KUMO_HOST_ACCESS) and Tempest's scenarios use it.
+  "iputils-ping:ping"
   "gcc:gcc"
   "libc6-dev:/usr/include/stdio.h"
 )
