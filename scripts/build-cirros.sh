@@ -33,6 +33,9 @@ ln -s ../run "$root/var/run"
 chmod 700 "$root/root"
 
 cp "$busybox" "$root/bin/busybox"
+# setuid root as on cirros: busybox keeps root only for the applets that need it (ping, su) and
+# drops it for every other applet, so the cirros user can ping as Tempest's scenarios do.
+chmod 4755 "$root/bin/busybox"
 # One symlink per applet, as cirros has them (busybox --list-full gives bin/ls, sbin/ip, ...).
 "$busybox" --list-full | while read -r applet; do
   [ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"

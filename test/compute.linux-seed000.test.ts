@@ -105,7 +105,7 @@ describe('compute linux: seed 000 with real instances and real packets', { skip 
     assert.match(log, /server1 login:/);
   });
 
-  it('has cirros\'s sudo (the cirros user only) and a curl that fetches over HTTP', async () => {
+  it('has cirros\'s sudo (the cirros user only), a curl that fetches over HTTP and a ping the cirros user may run', async () => {
     assert.equal((await kexec('server1', "su -s /bin/sh cirros -c 'sudo id -u'")).trim(), '0');
     await assert.rejects(kexec('server1', "su -s /bin/sh nobody -c 'sudo id -u'"), /not in the sudoers file/);
     const ip2 = (await sh('openstack server show server2 -f value -c addresses')).match(/10\.0\.0\.\d+/)?.[0] as string;
@@ -114,6 +114,9 @@ describe('compute linux: seed 000 with real instances and real packets', { skip 
     const body = await waitFor('curl server2:8080', async () => (await fetch().catch(() => '')).trim(), 10_000);
     assert.equal(body, 'hello-from-server2');
     await assert.rejects(kexec('server1', `curl --bogus http://${ip2}:8080/`), /not supported/);
+    // busybox is setuid as on cirros: the cirros user pings, but other applets run unprivileged.
+    assert.match(await kexec('server1', `su -s /bin/sh cirros -c 'ping -c1 -W2 ${ip2}'`), /1 packets received/);
+    await assert.rejects(kexec('server1', "su -s /bin/sh cirros -c 'cat /etc/shadow'"), /Permission denied/);
   });
 
   it('keeps servers running across kill -9 of Kumo: ACTIVE, pingable, no duplicate init', async () => {
