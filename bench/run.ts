@@ -1,20 +1,22 @@
 /**
  * `npm run bench [-- SUITE...] [options]`: runs the benchmark suites (all by default) and prints
  * medians with their same-run baselines. Suites: identity, network, compute, api-latency, and
- * dataplane (root only: real instances on the Linux data plane; said and skipped otherwise).
+ * dataplane and floating-ip (root only: real instances on the Linux data plane; said and
+ * skipped otherwise).
  */
 import { parseArgs } from 'node:util';
 import { benchIdentity, type IdentityBenchResult } from './identity.js';
 import { benchNetwork } from './network.js';
 import { benchCompute } from './compute.js';
 import { benchDataplane, dataplaneBenchUnavailable } from './dataplane.js';
+import { benchFloatingIp } from './floating-ip.js';
 import { runApiLatency } from './api-latency.js';
 import { cpuPressure, load, machineState, printRows, writeJson } from './report.js';
 import type { Row } from './measure.js';
 import type { SuiteOptions } from './suite.js';
 import type { Dataplane } from './kumo.js';
 
-const SUITES = ['identity', 'network', 'compute', 'api-latency', 'dataplane'] as const;
+const SUITES = ['identity', 'network', 'compute', 'api-latency', 'dataplane', 'floating-ip'] as const;
 type Suite = typeof SUITES[number];
 
 const USAGE = `usage: npm run bench -- [${SUITES.join('|')} ...] [options]
@@ -118,6 +120,12 @@ for (const suite of suites) {
       }
       const r = await benchDataplane(options);
       printRows(`Data plane (issue 6, linux data plane and compute driver): ${options.rounds} rounds; at the start: ${before}`, r);
+      rows.push(...r);
+      break;
+    }
+    case 'floating-ip': {
+      const r = await benchFloatingIp(options);
+      if (r.length) printRows(`Floating IPs (issue 7, Linux data plane, real packets from the outside host): ${options.rounds} rounds; at the start: ${before}`, r);
       rows.push(...r);
       break;
     }

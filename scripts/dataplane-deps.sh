@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The Debian packages the Linux data plane runs on (dnsmasq, ip, nft, busybox for instances and
-# test clients, dropbear for instances' sshd). Installed only when root and only what is missing,
-# so a warm start pays one dpkg-query. Without root it says what is missing and carries on: the
-# cloud then runs with the fake data plane.
+# test clients, dropbear for instances' sshd, conntrack for routers). Installed only when root
+# and only what is missing, so a warm start pays one dpkg-query. Without root it says what is
+# missing and carries on: the cloud then runs with the fake data plane.
 set -euo pipefail
 
 # package:command (or absolute file) that proves it is installed (dpkg-query alone misses
@@ -14,6 +14,8 @@ wanted=(
   "nftables:nft"
   "busybox-static:busybox"
   "dropbear-bin:dropbear"
+  # Ends the flows of a floating IP that was moved or removed (qrouter- namespaces).
+  "conntrack:conntrack"
   # The cirros image's setuid sudo is a small static C program (images/cirros/sudo.c).
   # ping on the machine itself: host access (KUMO_HOST_ACCESS) and Tempest's scenarios use it.
   "iputils-ping:ping"

@@ -12,14 +12,14 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from '../src/dataplane/linux/exec.js';
 import { homeHash, hostAccessDev, outsideNamespace, routerNamespace } from '../src/dataplane/names.js';
 import { startTestCloud, type TestCloud } from './helpers/cloud.js';
-import { leftoverNamespaces, processesMentioning, rootSkip, waitFor } from './helpers/dataplane.js';
-import { inNamespace, inOutside, inServer, pingTtl, pings, sourceListener, sshArgv } from './helpers/outside.js';
+import { leftoverNamespaces, processesMentioning, rootSkip, sleep, waitFor } from './helpers/dataplane.js';
+import { inNamespace, inOutside, inServer, persistentPing, pingTtl, pings, sourceListener, sshArgv } from './helpers/outside.js';
 import { assertRootNetnsUnchanged, snapshotRootNetns, type RootSnapshot } from './helpers/root-netns.js';
 import { cirrosId, nova, type Nova } from './helpers/servers-fixtures.js';
 
@@ -93,6 +93,7 @@ describe('dataplane: routers, SNAT and floating IPs with real packets', { skip }
     assert.deepEqual(processesMentioning(home), []);
     await assertRootNetnsUnchanged(root);
     await cloud?.destroy();
+    rmSync(home, { recursive: true, force: true });
   });
 
   it('wires router1: its interface and gateway ports are ACTIVE and bound to the router\'s host', async () => {
@@ -155,10 +156,20 @@ describe('dataplane: routers, SNAT and floating IPs with real packets', { skip }
     assert.deepEqual(routes.map((l) => l.split(' ')[0]), ['172.24.4.0/24'], 'only the on-link route, no gateway role');
   });
 
-  it('disassociated: the floating IP goes DOWN and is unreachable from outside; associated again it answers', async () => {
-    await neutron('PUT', `/floatingips/${fip.id}`, { floatingip: { port_id: null } });
-    await waitFor('floating IP DOWN', async () => (await fipStatus()) === 'DOWN', 10_000);
-    await cloud.agent?.idle();
+  it('disassociated: the floating IP goes DOWN and is unreachable from outside, established flows included; associated again it answers', async () => {
+    // One ICMP flow that started while the floating IP was associated: it must not outlive it.
+    const flow = persistentPing(outside(), fip.floating_ip_address, 62);
+    try {
+      await waitFor('the established flow answered', async () => flow.lastReply() > 0, 5_000);
+      await neutron('PUT', `/floatingips/${fip.id}`, { floatingip: { port_id: null } });
+      await waitFor('floating IP DOWN', async () => (await fipStatus()) === 'DOWN', 10_000);
+      await cloud.agent?.idle();
+      const down = performance.now();
+      await sleep(1000);
+      assert.ok(flow.lastReply() < down, 'no reply through the floating IP once it is DOWN');
+    } finally {
+      flow.stop();
+    }
     assert.equal(await pings(outside(), fip.floating_ip_address), false);
     await neutron('PUT', `/floatingips/${fip.id}`, { floatingip: { port_id: servers.get('cirros-01')?.portId } });
     await waitFor('the server answers at the floating IP again', async () => (await pingTtl(outside(), fip.floating_ip_address)) === 62, 10_000);

@@ -44,6 +44,12 @@ export type Action =
   /** A route with a gateway (routers, the upstream router, the outside host); dst in CIDR form. */
   | { readonly op: 'route.replace'; readonly ns: string; readonly dst: string; readonly via: string }
   | { readonly op: 'route.delete'; readonly ns: string; readonly dst: string; readonly via: string }
+  /**
+   * After a router's NAT table changed: conntrack entries that still translate with a floating
+   * IP's old mapping (or one that was removed) go, so an established flow cannot outlive its
+   * floating IP (Neutron deletes them the same way). Entries that match the mapping stay.
+   */
+  | { readonly op: 'nat.conntrack'; readonly ns: string; readonly floating: readonly { readonly address: string; readonly fixedIp: string }[]; readonly removed: readonly string[] }
   /** The one sysctl the agent keeps per namespace (never in the root namespace). */
   | { readonly op: 'sysctl.set'; readonly ns: string; readonly key: NamespaceSysctl; readonly value: 0 | 1 }
   /**
@@ -86,6 +92,7 @@ export function describe(a: Action): string {
     case 'dhcp.stop': return `dhcp stop ${a.networkId} (pid ${a.pid})`;
     case 'route.replace': return `[${a.ns}] route replace ${a.dst} via ${a.via}`;
     case 'route.delete': return `[${a.ns}] route del ${a.dst} via ${a.via}`;
+    case 'nat.conntrack': return `[${a.ns}] conntrack: drop flows of changed floating IPs${a.removed.length ? ` (removed ${a.removed.join(', ')})` : ''}`;
     case 'sysctl.set': return `[${a.ns}] sysctl ${a.key}=${a.value}`;
     case 'hostaccess.add': return `[root] host access veth ${a.dev} <-> [${a.peer.ns}] ${a.peer.name} master ${a.peer.master ?? 'none'}`;
     case 'hostaccess.secure': return `[root] ${a.dev}: forwarding off`;

@@ -138,3 +138,20 @@ export function outsideDiff(out: Action[], plan: HostPlan, obs: ObservedHost): v
   forwarding(out, o.outsideNs, obs, false);
   hostAccess(out, plan, o, obs);
 }
+
+/**
+ * Once a router's NAT table is replaced (it comes after these steps, in diff.ts), flows
+ * translated under the old table would go on until they time out: the conntrack step after it
+ * removes those whose floating IP is gone or now maps elsewhere.
+ */
+export function natConntrack(out: Action[], plan: HostPlan, obs: ObservedHost): void {
+  const replaced = new Set(out.flatMap((a) => (a.op === 'nft.table' ? [a.ns] : [])));
+  for (const r of plan.routers ?? []) {
+    if (!replaced.has(r.ns) || !obs.namespaces.has(r.ns) || !r.nat) continue;
+    const gateway = r.ports.find((p) => p.kind === 'gateway');
+    const planned = new Set(r.nat.floatingIps.map((f) => f.address));
+    const held = (gateway && linksOf(obs, r.ns).get(gateway.device)?.addresses) ?? [];
+    const removed = held.filter((c) => c.endsWith('/32')).map((c) => c.slice(0, -3)).filter((ip) => !planned.has(ip));
+    out.push({ op: 'nat.conntrack', ns: r.ns, floating: r.nat.floatingIps.map((f) => ({ address: f.address, fixedIp: f.fixedIp })), removed });
+  }
+}

@@ -6,7 +6,7 @@
  * routers and the outside world (diff-router.ts), nftables tables, the VXLAN FDB, then dnsmasq.
  */
 import type { Action } from './actions.js';
-import { l3Namespaces, outsideDiff, plannedRouterNamespaces, routersDiff } from './diff-router.js';
+import { l3Namespaces, natConntrack, outsideDiff, plannedRouterNamespaces, routersDiff } from './diff-router.js';
 import { isOwnedTable, nftKey } from './nft-table.js';
 import type { ObservedHost, ObservedLink } from './observed.js';
 import type { BridgePlan, DhcpPlan, HostPlan, SegmentUplink, VxlanUplink } from './plan.js';
@@ -242,6 +242,7 @@ export function diff(plan: HostPlan, obs: ObservedHost): Action[] {
   routersDiff(out, plan, obs);
   outsideDiff(out, plan, obs);
   nftTables(out, plan, obs);
+  natConntrack(out, plan, obs);
   for (const b of plan.bridges) if (b.uplink?.kind === 'vxlan') fdb(out, plan, obs, b.uplink);
   for (const d of plan.dhcp) dnsmasq(out, obs, d);
   return out;

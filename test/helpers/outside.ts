@@ -95,3 +95,23 @@ export async function sourceListener(ns: string, port: number): Promise<SourceLi
     stop: () => { child.kill('SIGKILL'); },
   };
 }
+
+export interface PersistentPing {
+  /** performance.now() of the last echo reply with this TTL (0: none yet). */
+  lastReply(): number;
+  stop(): void;
+}
+
+/**
+ * One long-running `busybox ping` (one ICMP id, so one conntrack flow the whole time) from the
+ * namespace, noting when replies with the given TTL arrive.
+ */
+export function persistentPing(ns: string, ip: string, ttl: number, intervalSeconds = 0.1): PersistentPing {
+  const child = spawn('ip', ['netns', 'exec', ns, 'busybox', 'ping', '-i', String(intervalSeconds), '-W', '1', ip], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let last = 0;
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+    if (new RegExp(`ttl=${ttl}\\b`).test(d)) last = performance.now();
+  });
+  // Our own child, by its PID.
+  return { lastReply: () => last, stop: () => { child.kill('SIGKILL'); } };
+}

@@ -52,6 +52,10 @@ export function applyL3(kernel: FakeKernel, a: Action): boolean {
       kernel.routes.set(a.ns, list.filter((r) => !(r.dst === a.dst && r.via === a.via)));
       return true;
     }
+    case 'nat.conntrack':
+      // The fake kernel keeps no connections; the step is recorded like every other.
+      if (!kernel.namespaces.has(a.ns)) throw new Error(`Cannot open network namespace "${a.ns}"`);
+      return true;
     case 'sysctl.set':
       if (!kernel.namespaces.has(a.ns)) throw new Error(`Cannot open network namespace "${a.ns}"`);
       kernel.forwarding.set(a.ns, a.value === 1);

@@ -9,6 +9,7 @@ import { addNamespace, bridgeBatch, deleteNamespace, execIn, ipBatch, line, name
 import { stopVerified } from '../../linux/proc.js';
 import type { DataplaneRecord } from '../../record.js';
 import { releaseLease, reloadDnsmasq, startDnsmasq, stopDnsmasq, writeFiles } from './dhcp.js';
+import { pruneNatConntrack } from './conntrack.js';
 import { addHostAccess, deleteHostAccess, hostAccessAddress, secureHostAccess } from './host-access.js';
 import { deleteTable, forgetTables, replaceTables } from './nft.js';
 
@@ -128,6 +129,7 @@ async function single(record: DataplaneRecord, a: Action): Promise<void> {
     case 'dhcp.stop': return stopDnsmasq(record, a.dir, a.pid);
     case 'dhcp.release': return releaseLease(a.ns, a.dev, a.ip, a.mac, a.clientId);
     case 'sysctl.set': await execIn(a.ns, ['sysctl', '-q', '-w', `${a.key}=${a.value}`]); return;
+    case 'nat.conntrack': return pruneNatConntrack(a.ns, a.floating, a.removed);
     case 'hostaccess.add': return addHostAccess(record, a.dev, a.mtu, a.peer);
     case 'hostaccess.secure': return secureHostAccess(record, a.dev);
     case 'hostaccess.addr.add': return hostAccessAddress(record, a.dev, a.cidr, true);
