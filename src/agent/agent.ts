@@ -182,6 +182,7 @@ export class Agent {
   }
 
   private async loop(): Promise<void> {
+    let streak = 0;
     do {
       this.again = false;
       const started = performance.now();
@@ -203,8 +204,10 @@ export class Agent {
       // keep coming, rest four times as long as the pass took, so convergence work never takes
       // more than a fifth of the loop from the API (a pass over thousands of ports is tens of ms).
       // No rest while someone waits in settled() (a booting instance is held until then), and
-      // a rest is cut short when someone starts waiting.
-      if (this.again && !this.stopped && this.waiters.length === 0) {
+      // a rest is cut short when someone starts waiting. A change that arrived during one pass
+      // is applied by the next one at once (a floating IP associated right after it was created
+      // must not wait a rest); only a stream of them rests.
+      if (this.again && !this.stopped && this.waiters.length === 0 && ++streak > 1) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(() => {
             this.cutRest = null;
