@@ -3,32 +3,23 @@
  * `linux` as root (real containers on a real host namespace; skipped with its reason when not
  * root). KUMO_TEST_COMPUTE_DRIVERS=fake (or linux) narrows the list. The Linux run boots the
  * cirros image built by scripts/build-cirros.sh and, afterwards, checks that teardown left no
- * namespace, process or mount behind and the root namespace as it was.
+ * namespace, process, cgroup or mount behind and the root namespace as it was.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { compile } from '../src/agent/compile.js';
-import { scopeOf } from '../src/agent/agent.js';
+import { hostname } from 'node:os';
 import { createDriver } from '../src/compute/driver/select.js';
 import { InstanceNotFoundOnHost, PowerState, type ComputeDriver, type InstanceSpec, type Vif } from '../src/compute/driver/driver.js';
-import { diff } from '../src/dataplane/diff.js';
-import { LinuxDataplane } from '../src/dataplane/drivers/linux/driver.js';
 import { LinuxComputeDriver } from '../src/compute/driver/linux/linux-driver.js';
 import { initMarker } from '../src/compute/driver/linux/state.js';
 import { runJson } from '../src/dataplane/linux/exec.js';
 import { namespacePids } from '../src/dataplane/linux/ip.js';
 import { processArgv } from '../src/dataplane/linux/proc.js';
-import { homeHash } from '../src/dataplane/names.js';
-import { leftoverNamespaces, processesMentioning, rootSkip, waitFor } from './helpers/dataplane.js';
-import { assertRootNetnsUnchanged, rootMounts, snapshotRootNetns, type RootSnapshot } from './helpers/root-netns.js';
+import { waitFor } from './helpers/dataplane.js';
+import { linuxHostSkip, prepareLinuxHost, type LinuxHost } from './helpers/linux-host.js';
 
 const HOST = process.env.KUMO_TEST_COMPUTE_HOST || hostname();
-const CIRROS = fileURLToPath(new URL('../../.cache/images/cirros-rootfs.tar', import.meta.url));
 
 interface Harness {
   readonly name: 'fake' | 'linux';
@@ -55,34 +46,13 @@ function fakeHarness(): Harness {
   };
 }
 
-function linuxSkip(): string | false {
-  const why = rootSkip();
-  if (why) return why;
-  if (!existsSync(CIRROS)) return `the cirros image is not built (${CIRROS}; run scripts/setup.sh as root)`;
-  return false;
-}
-
 function linuxHarness(): Harness {
-  let home = '';
-  let root: RootSnapshot | null = null;
-  let mounts: string[] = [];
-  const dataplane = () => new LinuxDataplane(home);
+  let host: LinuxHost | null = null;
   return {
-    name: 'linux', skip: linuxSkip(),
+    name: 'linux', skip: linuxHostSkip(),
     async setUp() {
-      root = await snapshotRootNetns();
-      mounts = await rootMounts();
-      home = mkdtempSync(join(tmpdir(), 'kumo-compute-case-'));
-      const imageRef = randomUUID();
-      mkdirSync(join(home, 'images'), { recursive: true });
-      symlinkSync(CIRROS, join(home, 'images', imageRef));
-      // The host namespace the agent would make on its first pass: this host, no networks.
-      const plan = compile({ hosts: [{ name: HOST, underlayIp: '100.64.0.1' }], networks: [], subnets: [], ports: [], dhcpHosts: new Map() }, {
-        host: HOST, home, homeHash: homeHash(home), underlayPrefixLen: 24, physicalMtu: 1500, dhcp: { domain: 'openstacklocal', leaseSeconds: 86400 },
-      });
-      const dp = dataplane();
-      await dp.apply(diff(plan, await dp.observe(scopeOf(plan))));
-      return { driver: createDriver({ KUMO_COMPUTE_DRIVER: 'linux' }, { home, linuxDataplane: true }), imageRef };
+      host = await prepareLinuxHost(HOST, 'kumo-compute-case-');
+      return { driver: createDriver({ KUMO_COMPUTE_DRIVER: 'linux' }, { home: host.home, linuxDataplane: true }), imageRef: host.imageRef };
     },
     async guest(driver, uuid) {
       const ns = (driver as LinuxComputeDriver).files.read(uuid)?.ns as string;
@@ -94,15 +64,7 @@ function linuxHarness(): Harness {
       return { nics: links.filter((l) => l.ifname.startsWith('ens')).map((l) => `${l.ifname} ${l.address}`), inits: inits.length };
     },
     async tearDown() {
-      if (!home) return;
-      const groups = dataplane().record.cgroups().map((c) => c.path);
-      await dataplane().teardown();
-      assert.deepEqual(groups.filter((g) => existsSync(g)), [], 'teardown left cgroups');
-      assert.deepEqual(await leftoverNamespaces(home), [], 'teardown left namespaces');
-      assert.deepEqual(processesMentioning(home), [], 'teardown left processes');
-      assert.deepEqual(await rootMounts(), mounts, 'mounts changed in the root mount namespace');
-      if (root) await assertRootNetnsUnchanged(root, home);
-      rmSync(home, { recursive: true, force: true });
+      await host?.teardown();
     },
   };
 }

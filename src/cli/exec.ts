@@ -5,6 +5,8 @@
  * namespaces (network, mount, UTS, PID) with its root and working directory.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { KumoConfig } from '../config/config.js';
 import { openStore } from '../store/store.js';
 import { alive } from '../compute/driver/linux/init-process.js';
@@ -54,9 +56,12 @@ export async function execInServer(config: KumoConfig, args: readonly string[]):
   const state = new InstanceFiles(config.home).read(uuid);
   if (!state) throw new Error(`server ${ref} has no instance on this host (not the linux compute driver?)`);
   if (!state.init || !alive(state.init, initMarker(uuid))) throw new Error(`server ${ref} is not running`);
-  const argv = ['-t', String(state.init.pid), '-n', '-m', '-u', '-p', '-r', '-w', '--', ...(command.length > 0 ? command : ['/bin/sh', '-l'])];
+  const argv = ['nsenter', '-t', String(state.init.pid), '-n', '-m', '-u', '-p', '-r', '-w', '--', ...(command.length > 0 ? command : ['/bin/sh', '-l'])];
+  // Into the instance's cgroup first, as `lxc exec` does: pausing the server pauses this too.
+  const group = state.cgroup && existsSync(join(state.cgroup, 'cgroup.procs')) ? join(state.cgroup, 'cgroup.procs') : null;
+  const full = group ? ['/bin/sh', '-c', 'echo $$ > "$0" && exec "$@"', group, ...argv] : argv;
   return new Promise((resolve, reject) => {
-    const child = spawn('nsenter', argv, { stdio: 'inherit', env: { ...GUEST_ENV, PATH: `${GUEST_ENV.PATH}` } });
+    const child = spawn(full[0] as string, full.slice(1), { stdio: 'inherit', env: { ...GUEST_ENV, PATH: `${GUEST_ENV.PATH}` } });
     child.once('error', reject);
     child.once('close', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
   });

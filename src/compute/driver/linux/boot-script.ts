@@ -20,12 +20,8 @@ case "$mode" in
     marker=$4 gate=\${5:-}
     r=$dir/root
     mount -t tmpfs -o mode=755,size=1m,nosuid tmpfs "$r/dev"
-    mknod -m 666 "$r/dev/null" c 1 3
-    mknod -m 666 "$r/dev/zero" c 1 5
-    mknod -m 666 "$r/dev/full" c 1 7
-    mknod -m 666 "$r/dev/random" c 1 8
-    mknod -m 666 "$r/dev/urandom" c 1 9
-    mknod -m 666 "$r/dev/tty" c 5 0
+    # The host's device nodes recreated (cp -a makes special files, reads nothing): one process for six.
+    cp -a /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty "$r/dev/"
     mkdir -p "$r/dev/pts" "$r/dev/shm"
     mount -t devpts -o newinstance,ptmxmode=0666,mode=620 devpts "$r/dev/pts"
     ln -s pts/ptmx "$r/dev/ptmx"
@@ -37,7 +33,6 @@ case "$mode" in
     if [ -n "$gate" ]; then
       [ -p "$gate" ] || mkfifo -m 600 "$gate"
       read _ < "$gate" || true
-      rm -f "$gate"
     fi
     cd "$r"
     pivot_root . mnt

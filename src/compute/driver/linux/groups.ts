@@ -17,7 +17,13 @@ export class InstanceGroups {
   /** Why instances get no group here (null while groups work or before the first try). */
   fallbackReason: string | null = null;
 
-  constructor(private readonly record: DataplaneRecord, private readonly hash: string) {}
+  /** `enabled` false: no groups at all, pause by signals (what a host without cgroup2 gets). */
+  constructor(private readonly record: DataplaneRecord, private readonly hash: string, enabled = true) {
+    if (!enabled) {
+      this.parent = null;
+      this.fallbackReason = 'instance cgroups turned off';
+    }
+  }
 
   private parentPath(): string | null {
     if (this.parent !== undefined) return this.parent;
@@ -45,7 +51,7 @@ export class InstanceGroups {
   /** Pause or suspend (on) and their undoing: the freezer when the instance has a group. */
   async freeze(group: string | null, initPid: number, on: boolean): Promise<void> {
     if (group) await setFrozen(group, on);
-    else signalMembers(initPid, on ? 'SIGSTOP' : 'SIGCONT');
+    else await signalMembers(initPid, on ? 'SIGSTOP' : 'SIGCONT');
   }
 
   /** What the kernel says: the group frozen, or (signals) the init stopped. */

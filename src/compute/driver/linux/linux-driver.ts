@@ -41,6 +41,8 @@ export interface LinuxComputeOptions {
   readonly kick?: () => void;
   /** How long to wait for the agent to make the host namespace. */
   readonly hostNsTimeoutMs?: number;
+  /** False: no per-instance cgroups (pause by SIGSTOP), as on a host without a writable cgroup2. */
+  readonly cgroups?: boolean;
   /** Resolves when the local agent has the ports' DHCP in place, or (no ports) after its next pass (Agent.settled). */
   readonly settle?: (ports?: readonly string[]) => Promise<void>;
 }
@@ -67,7 +69,7 @@ export class LinuxComputeDriver implements ComputeDriver {
     this.record = new DataplaneRecord(options.home);
     this.images = new ImageLayers(options.home, options.imagesDir);
     this.hash = homeHash(options.home);
-    this.groups = new InstanceGroups(this.record, this.hash);
+    this.groups = new InstanceGroups(this.record, this.hash, options.cgroups ?? true);
     this.kick = options.kick ?? (() => undefined);
     this.settle = options.settle ?? (() => Promise.resolve());
   }
