@@ -1,7 +1,7 @@
 /**
  * Routers and the outside world through every driver (fake always; linux as root, skipped with
- * its reason otherwise): convergence in one pass and nothing left to do after, an interface
- * removed, admin down and up, the upstream router kept a dead end, a router deleted, and
+ * its reason otherwise): convergence in one pass and nothing left to do after, adoption by a
+ * restarted agent, an interface removed, admin down and up, the upstream router kept a dead end, a router deleted, and
  * teardown. Host access runs on the fake kernel here (the Linux one is in floatingip.*.test.ts,
  * with the root namespace compared before and after).
  */
@@ -26,6 +26,8 @@ interface Harness {
   readonly name: 'fake' | 'linux';
   readonly skip: string | false;
   make(home: string): DataplaneDriver;
+  /** A new driver on the same kernel and home: what a restarted agent gets. */
+  restart(driver: DataplaneDriver): DataplaneDriver;
   /** Someone adds a route by hand. */
   addRoute(driver: DataplaneDriver, ns: string, dst: string, via: string): Promise<void>;
 }
@@ -34,6 +36,7 @@ const HARNESSES: Harness[] = [
   {
     name: 'fake', skip: false,
     make: (home) => new FakeDataplane(home, new FakeKernel()),
+    restart: (driver) => new FakeDataplane(driver.home, (driver as FakeDataplane).kernel),
     async addRoute(driver, ns, dst, via) {
       const k = (driver as FakeDataplane).kernel;
       k.routes.set(ns, [...(k.routes.get(ns) ?? []), { dst, via }]);
@@ -42,6 +45,7 @@ const HARNESSES: Harness[] = [
   {
     name: 'linux', skip: rootSkip(),
     make: (home) => new LinuxDataplane(home),
+    restart: (driver) => new LinuxDataplane(driver.home),
     async addRoute(_driver, ns, dst, via) {
       await run(['ip', '-n', ns, 'route', 'add', dst, 'via', via]);
     },
@@ -106,6 +110,12 @@ for (const h of HARNESSES) {
       assert.deepEqual(obs.routes?.get(o.outsideNs), [{ dst: '0.0.0.0/0', via: '203.0.113.1' }]);
       assert.equal(obs.forwarding?.get(o.outsideNs), false);
       assert.equal(obs.hostAccess, null);
+    });
+
+    it('adopts what a previous agent made: after a restart the router, its NAT table and the outside world need nothing', async () => {
+      const p = plan();
+      const fresh = h.restart(driver);
+      assert.deepEqual(diff(p, await fresh.observe(scopeOf(p))), []);
     });
 
     it('keeps the upstream router a dead end: a route added by hand goes on the next pass', async () => {
