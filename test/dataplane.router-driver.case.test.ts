@@ -118,6 +118,22 @@ for (const h of HARNESSES) {
       assert.deepEqual(diff(p, await fresh.observe(scopeOf(p))), []);
     });
 
+    it('announces a floating IP it takes on: a neighbour still holding another MAC for the address learns the gateway\'s', async () => {
+      const p = plan();
+      const o = p.outside;
+      const noFip = plan(l3Model({ floatingIps: [] }));
+      assert.equal(await converge(driver, noFip), 1);
+      if (h.name === 'linux') await run(['ip', '-n', o?.upstreamNs as string, 'neigh', 'replace', '172.24.4.51', 'lladdr', '02:00:00:00:00:99', 'dev', o?.legs[0]?.dev as string, 'nud', 'stale']);
+      const actions = diff(p, await driver.observe(scopeOf(p)));
+      assert.deepEqual(actions.filter((a) => a.op === 'arp.announce'), [{ op: 'arp.announce', ns: `qrouter-${ROUTER}`, dev: 'qg-5b8b000e-cf', ip: '172.24.4.51' }]);
+      await driver.apply(actions);
+      if (h.name === 'linux') {
+        const neigh = (await run(['ip', '-n', o?.upstreamNs as string, 'neigh', 'show', '172.24.4.51'])).stdout;
+        assert.match(neigh, /lladdr fa:16:3e:64:31:71/, neigh);
+      }
+      assert.equal(await converge(driver, p), 0);
+    });
+
     it('keeps the upstream router a dead end: a route added by hand goes on the next pass', async () => {
       const p = plan();
       await h.addRoute(driver, p.outside?.upstreamNs as string, '0.0.0.0/0', '172.24.4.2');

@@ -50,6 +50,12 @@ export type Action =
    * floating IP (Neutron deletes them the same way). Entries that match the mapping stay.
    */
   | { readonly op: 'nat.conntrack'; readonly ns: string; readonly floating: readonly { readonly address: string; readonly fixedIp: string }[]; readonly removed: readonly string[] }
+  /**
+   * A gratuitous ARP for an address just added on a router's gateway: neighbours on the external
+   * segment (the upstream router, host access) that still hold another MAC for it (a floating
+   * IP that was on another router, a re-created gateway port) update at once.
+   */
+  | { readonly op: 'arp.announce'; readonly ns: string; readonly dev: string; readonly ip: string }
   /** The one sysctl the agent keeps per namespace (never in the root namespace). */
   | { readonly op: 'sysctl.set'; readonly ns: string; readonly key: NamespaceSysctl; readonly value: 0 | 1 }
   /**
@@ -93,6 +99,7 @@ export function describe(a: Action): string {
     case 'route.replace': return `[${a.ns}] route replace ${a.dst} via ${a.via}`;
     case 'route.delete': return `[${a.ns}] route del ${a.dst} via ${a.via}`;
     case 'nat.conntrack': return `[${a.ns}] conntrack: drop flows of changed floating IPs${a.removed.length ? ` (removed ${a.removed.join(', ')})` : ''}`;
+    case 'arp.announce': return `[${a.ns}] gratuitous ARP for ${a.ip} on ${a.dev}`;
     case 'sysctl.set': return `[${a.ns}] sysctl ${a.key}=${a.value}`;
     case 'hostaccess.add': return `[root] host access veth ${a.dev} <-> [${a.peer.ns}] ${a.peer.name} master ${a.peer.master ?? 'none'}`;
     case 'hostaccess.secure': return `[root] ${a.dev}: forwarding off`;

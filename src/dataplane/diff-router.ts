@@ -76,6 +76,17 @@ function routerPort(out: Action[], plan: HostPlan, obs: ObservedHost, r: RouterP
     { ns: r.ns, name: p.device, mac: p.mac, mtu: p.mtu, up: r.up }, p.addresses);
 }
 
+/** Addresses the gateway port is getting now (all of them when its veth is made anew). */
+function announce(out: Action[], r: RouterPlan, obs: ObservedHost): void {
+  const gw = r.ports.find((p) => p.kind === 'gateway');
+  if (!gw) return;
+  const made = out.some((a) => a.op === 'link.add.veth' && a.b.ns === r.ns && a.b.name === gw.device);
+  const have = made ? [] : linksOf(obs, r.ns).get(gw.device)?.addresses ?? [];
+  for (const cidr of gw.addresses) {
+    if (!have.includes(cidr)) out.push({ op: 'arp.announce', ns: r.ns, dev: gw.device, ip: cidr.split('/')[0] as string });
+  }
+}
+
 /** Each served router: its ports and addresses, then routes and forwarding. */
 export function routersDiff(out: Action[], plan: HostPlan, obs: ObservedHost): void {
   for (const r of plan.routers ?? []) {
@@ -84,6 +95,7 @@ export function routersDiff(out: Action[], plan: HostPlan, obs: ObservedHost): v
     staleRoutes(out, r.ns, obs, r.routes);
     extraLinks(out, r.ns, obs, new Set(r.ports.map((p) => p.device)));
     for (const p of r.ports) routerPort(out, plan, obs, r, p);
+    if (r.up) announce(out, r, obs);
     newRoutes(out, r.ns, obs, r.routes);
     forwarding(out, r.ns, obs, r.forwarding);
   }

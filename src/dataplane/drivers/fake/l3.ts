@@ -52,6 +52,9 @@ export function applyL3(kernel: FakeKernel, a: Action): boolean {
       kernel.routes.set(a.ns, list.filter((r) => !(r.dst === a.dst && r.via === a.via)));
       return true;
     }
+    case 'arp.announce':
+      if (!kernel.namespaces.get(a.ns)?.links.get(a.dev)?.addresses.some((c) => c.startsWith(`${a.ip}/`))) throw new Error(`[${a.ns}] arping: ${a.ip} is not on ${a.dev}`);
+      return true;
     case 'nat.conntrack':
       // The fake kernel keeps no connections; the step is recorded like every other.
       if (!kernel.namespaces.has(a.ns)) throw new Error(`Cannot open network namespace "${a.ns}"`);

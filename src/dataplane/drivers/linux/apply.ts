@@ -130,6 +130,10 @@ async function single(record: DataplaneRecord, a: Action): Promise<void> {
     case 'dhcp.release': return releaseLease(a.ns, a.dev, a.ip, a.mac, a.clientId);
     case 'sysctl.set': await execIn(a.ns, ['sysctl', '-q', '-w', `${a.key}=${a.value}`]); return;
     case 'nat.conntrack': return pruneNatConntrack(a.ns, a.floating, a.removed);
+    case 'arp.announce':
+      // Best effort, like Neutron's arping: neighbours that miss it re-learn within seconds anyway.
+      await execIn(a.ns, ['busybox', 'arping', '-U', '-c', '1', '-I', a.dev, '-s', a.ip, a.ip], 5_000).catch(() => undefined);
+      return;
     case 'hostaccess.add': return addHostAccess(record, a.dev, a.mtu, a.peer);
     case 'hostaccess.secure': return secureHostAccess(record, a.dev);
     case 'hostaccess.addr.add': return hostAccessAddress(record, a.dev, a.cidr, true);
