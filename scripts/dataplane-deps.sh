@@ -16,9 +16,11 @@ wanted=(
   "dropbear-bin:dropbear"
   # Ends the flows of a floating IP that was moved or removed (qrouter- namespaces).
   "conntrack:conntrack"
-  # The cirros image's setuid sudo is a small static C program (images/cirros/sudo.c).
   # ping on the machine itself: host access (KUMO_HOST_ACCESS) and Tempest's scenarios use it.
   "iputils-ping:ping"
+  # ssh into instances, as seed 001 does (ssh -i MY_KEY_DEMO.pem cirros@<floating ip>).
+  "openssh-client:ssh"
+  # The cirros image's setuid sudo is a small static C program (images/cirros/sudo.c).
   "gcc:gcc"
   "libc6-dev:/usr/include/stdio.h"
 )
