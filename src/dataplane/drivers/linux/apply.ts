@@ -10,7 +10,7 @@ import { stopVerified } from '../../linux/proc.js';
 import type { DataplaneRecord } from '../../record.js';
 import { releaseLease, reloadDnsmasq, startDnsmasq, stopDnsmasq, writeFiles } from './dhcp.js';
 import { pruneNatConntrack } from './conntrack.js';
-import { addHostAccess, deleteHostAccess, hostAccessAddress, secureHostAccess } from './host-access.js';
+import { addHostAccess, deleteHostAccess, secureHostAccess, setHostAccessAddress } from './host-access.js';
 import { deleteTable, forgetTables, replaceTables } from './nft.js';
 
 interface Command {
@@ -136,8 +136,8 @@ async function single(record: DataplaneRecord, a: Action): Promise<void> {
       return;
     case 'hostaccess.add': return addHostAccess(record, a.dev, a.mtu, a.peer);
     case 'hostaccess.secure': return secureHostAccess(record, a.dev);
-    case 'hostaccess.addr.add': return hostAccessAddress(record, a.dev, a.cidr, true);
-    case 'hostaccess.addr.delete': return hostAccessAddress(record, a.dev, a.cidr, false);
+    case 'hostaccess.addr.add': return setHostAccessAddress(record, a.dev, a.cidr, true);
+    case 'hostaccess.addr.delete': return setHostAccessAddress(record, a.dev, a.cidr, false);
     case 'hostaccess.delete': return deleteHostAccess(record, a.dev);
     case 'nft.table': return replaceTables(record.home, a.ns, [a]);
     case 'nft.delete': return deleteTable(record.home, a.ns, a.family, a.name);

@@ -65,7 +65,7 @@ export async function secureHostAccess(record: DataplaneRecord, dev: string): Pr
   await secure(checked(record, dev));
 }
 
-export async function hostAccessAddress(record: DataplaneRecord, dev: string, cidr: string, add: boolean): Promise<void> {
+export async function setHostAccessAddress(record: DataplaneRecord, dev: string, cidr: string, add: boolean): Promise<void> {
   await run(['ip', 'addr', add ? 'add' : 'del', line(cidr), 'dev', checked(record, dev)]);
 }
 
