@@ -7,7 +7,8 @@
  * binds it. Then from the sandboxed outside host (`kumo exec --outside`) and from the machine
  * itself the floating IP answers ping and `ssh -i MY_KEY_DEMO.pem cirros@<fip> hostname` prints
  * cirros-01; the same from `ip netns exec qrouter-<id>` to the fixed address; another key is
- * refused. `kumo down` leaves nothing, and the root namespace is as before.
+ * refused; killed with -9 in the middle of a disassociation, the restarted cloud converges to
+ * what is stored. `kumo down` leaves nothing, and the root namespace is as before.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { run } from '../src/dataplane/linux/exec.js';
 import { homeHash, hostAccessDev, routerNamespace } from '../src/dataplane/names.js';
 import { CliSession, cliSkip, NEUTRON, OPENSTACK } from './helpers/cli.js';
+import { startKumoProcess } from './helpers/process.js';
 import { leftoverNamespaces, processesMentioning, rootSkip, waitFor } from './helpers/dataplane.js';
 import { inNamespace, sshArgv } from './helpers/outside.js';
 import { assertRootNetnsUnchanged, snapshotRootNetns, type RootSnapshot } from './helpers/root-netns.js';
@@ -35,6 +37,8 @@ describe('seed 001 end to end: ssh to a floating IP from outside the cloud', { s
   let routerId = '';
   let fixedIp = '';
   let fip = '';
+  let fipId = '';
+  let portId = '';
   const key = () => join(home, 'MY_KEY_DEMO.pem');
   /** `kumo exec --outside -- argv`, as a user would run it. */
   const fromOutside = (argv: readonly string[]) => run(['node', MAIN, 'exec', '--outside', '--', ...argv], { env: { KUMO_HOME: home }, okCodes: [1, 255], timeoutMs: 30_000 });
@@ -98,10 +102,12 @@ describe('seed 001 end to end: ssh to a floating IP from outside the cloud', { s
   it('floatingip-create public gives 192.168.1.51; associated, the outside host pings it and ssh prints cirros-01', async () => {
     const created = await session.json('demo', NEUTRON, 'floatingip-create', 'public');
     fip = created.floating_ip_address;
+    fipId = created.id;
     assert.equal(fip, '192.168.1.51');
     assert.equal(created.status, 'DOWN');
     const ports = await session.json('demo', NEUTRON, 'port-list');
     const port = ports.find((p: Json) => JSON.stringify(p.fixed_ips).includes(`"${fixedIp}"`));
+    portId = port.id;
     assert.match(await session.ok('demo', NEUTRON, 'floatingip-associate', created.id, port.id), /Associated floating IP/);
     await waitFor('floating IP ACTIVE', async () => (await session.json('demo', NEUTRON, 'floatingip-show', created.id)).status === 'ACTIVE', 15_000);
     const ping = await fromOutside(['busybox', 'ping', '-c', '2', '-W', '2', fip]);
@@ -128,6 +134,18 @@ describe('seed 001 end to end: ssh to a floating IP from outside the cloud', { s
     assert.match(ping.stdout, /2 packets received/);
     assert.match(ping.stdout, /ttl=63/, 'cirros-01 answers, one router away');
     const ssh = await run(['ssh', '-o', `BindInterface=${dev}`, ...sshArgv(key(), 'cirros', fip, 'hostname').slice(1)], { okCodes: [255], timeoutMs: 30_000 });
+    assert.equal(ssh.stdout.trim(), 'cirros-01', ssh.stderr);
+  });
+
+  it('converges to the stored state after kill -9 in the middle of a floating IP change', async () => {
+    await session.ok('demo', NEUTRON, 'floatingip-disassociate', fipId);
+    await session.kumo.kill('SIGKILL');
+    session.kumo = await startKumoProcess({ home, port: session.kumo.port, env: { KUMO_PROVISION_DEMO: '1', KUMO_DATAPLANE: 'linux', KUMO_HOST_ACCESS: '1' } });
+    await waitFor('floating IP DOWN', async () => (await session.json('demo', NEUTRON, 'floatingip-show', fipId)).status === 'DOWN', 15_000);
+    await waitFor('unreachable from outside', async () => !/1 packets received/.test((await fromOutside(['busybox', 'ping', '-c', '1', '-W', '1', fip])).stdout), 15_000);
+    await session.ok('demo', NEUTRON, 'floatingip-associate', fipId, portId);
+    await waitFor('floating IP ACTIVE', async () => (await session.json('demo', NEUTRON, 'floatingip-show', fipId)).status === 'ACTIVE', 15_000);
+    const ssh = await fromOutside(sshArgv(key(), 'cirros', fip, 'hostname'));
     assert.equal(ssh.stdout.trim(), 'cirros-01', ssh.stderr);
   });
 });
