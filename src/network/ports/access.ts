@@ -10,8 +10,7 @@ import type { NetworkRow, PortRow } from '../../store/schema-network.js';
 import type { SelectQueryBuilder } from 'kysely';
 import type { Database } from '../../store/schema.js';
 import type { Db, Tx } from '../../store/store.js';
-import { selectPortRows } from './rows.js';
-import type { PortScope } from './views.js';
+import { selectPortsWithExtras, type PortWithExtras } from './rows.js';
 import { policyForbidden } from '../errors.js';
 
 export const portNotFound = (id: string) => new ApiError('notFound', `Port ${id} could not be found.`, { type: 'PortNotFound' });
@@ -60,11 +59,9 @@ function portWhere<O>(query: SelectQueryBuilder<Database, 'ports', O>, ctx: Auth
   return q;
 }
 
-/** Every port the caller may see (the SQL side of a list; attribute filters come after), and the scope that selected them. */
-export async function readablePorts(ctx: AuthContext, db: Db | Tx, prefilter: PortPrefilter): Promise<{ rows: PortRow[]; scope: PortScope }> {
-  const rows = await selectPortRows(db, portWhere(db.selectFrom('ports'), ctx, prefilter));
-  if (prefilter.page) return { rows, scope: { ids: rows.map((r) => r.id) } };
-  return { rows, scope: { subquery: (d) => portWhere(d.selectFrom('ports').select('ports.id'), ctx, prefilter) } };
+/** Every port the caller may see (the SQL side of a list; attribute filters come after), with its addresses, groups and tags. */
+export async function readablePorts(ctx: AuthContext, db: Db | Tx, prefilter: PortPrefilter): Promise<PortWithExtras[]> {
+  return selectPortsWithExtras(db, portWhere(db.selectFrom('ports'), ctx, prefilter));
 }
 
 /** Admin or the owner of the port's network (Neutron's admin_or_network_owner rule). */

@@ -2,11 +2,14 @@
  * Reading many ports fast. A port row has 23 columns, and the driver building one object per
  * row costs more than the rest of a list; the database packs each row into one JSON array
  * instead (json_array on SQLite, json_build_array on PostgreSQL) that becomes the row here.
+ * A list also packs each port's addresses, security groups and tags into the same array, so
+ * one query (an index lookup per port and table) replaces one per table over every port.
  */
 import { PostgresAdapter, sql, type SelectQueryBuilder } from 'kysely';
 import type { Database } from '../../store/schema.js';
 import type { PortRow } from '../../store/schema-network.js';
 import type { Db, Tx } from '../../store/store.js';
+import type { FixedIp, PortExtras } from './views.js';
 
 export function isPostgresDb(db: Db | Tx): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter;
@@ -21,8 +24,7 @@ const COLUMNS = [
 type Packed = [string, string, string, string, string, 0 | 1, string, string, string, string, 0 | 1, string, string, string, string, string,
   string, string, string, 0 | 1, string, string, number];
 
-function unpack(value: unknown): PortRow {
-  const r = (typeof value === 'string' ? JSON.parse(value) : value) as Packed;
+function unpack(r: Packed): PortRow {
   return {
     id: r[0], project_id: r[1], network_id: r[2], name: r[3], description: r[4], admin_state_up: r[5], status: r[6], mac_address: r[7],
     device_id: r[8], device_owner: r[9], port_security_enabled: r[10], binding_host_id: r[11], binding_vnic_type: r[12],
@@ -31,10 +33,45 @@ function unpack(value: unknown): PortRow {
   };
 }
 
-/** Runs `query` (a selectFrom('ports') with its WHERE) and returns whole port rows. */
-export async function selectPortRows<O>(db: Db | Tx, query: SelectQueryBuilder<Database, 'ports', O>): Promise<PortRow[]> {
-  const fn = sql.raw(isPostgresDb(db) ? 'json_build_array' : 'json_array');
-  const packed = sql<unknown>`${fn}(${sql.join(COLUMNS.map((c) => sql.ref(`ports.${c}`)))})`;
+/** A port row with what its document shows from other tables. */
+export interface PortWithExtras {
+  readonly row: PortRow;
+  readonly extras: PortExtras;
+}
+
+/** Correlated subqueries over the related tables, per dialect; each yields a JSON array ('[]' for none). */
+const EXTRAS = {
+  sqlite: [
+    'json((select json_group_array(json_array(a.subnet_id, a.ip_address)) from ip_allocations a where a.port_id = ports.id))',
+    'json((select json_group_array(g.security_group_id) from port_security_groups g where g.port_id = ports.id))',
+    'json((select json_group_array(t.tag) from resource_tags t where t.resource_id = ports.id))',
+  ],
+  postgres: [
+    "(select coalesce(json_agg(json_build_array(a.subnet_id, a.ip_address)), '[]'::json) from ip_allocations a where a.port_id = ports.id)",
+    "(select coalesce(json_agg(g.security_group_id), '[]'::json) from port_security_groups g where g.port_id = ports.id)",
+    "(select coalesce(json_agg(t.tag), '[]'::json) from resource_tags t where t.resource_id = ports.id)",
+  ],
+};
+
+/**
+ * Runs `query` (a selectFrom('ports') with its WHERE) and returns whole port rows with their
+ * addresses (in the order the caller must still settle when there are several: views.ts
+ * orderFixedIps), security groups (sorted) and tags (sorted).
+ */
+export async function selectPortsWithExtras<O>(db: Db | Tx, query: SelectQueryBuilder<Database, 'ports', O>): Promise<PortWithExtras[]> {
+  const postgres = isPostgresDb(db);
+  const fn = sql.raw(postgres ? 'json_build_array' : 'json_array');
+  const extras = (postgres ? EXTRAS.postgres : EXTRAS.sqlite).map((e) => sql.raw(e));
+  const packed = sql<unknown>`${fn}(${sql.join([...COLUMNS.map((c) => sql.ref(`ports.${c}`)), ...extras])})`;
   const rows = await query.select(packed.as('r')).execute();
-  return rows.map((row) => unpack((row as { r: unknown }).r));
+  return rows.map((row) => {
+    const value = (row as { r: unknown }).r;
+    const r = (typeof value === 'string' ? JSON.parse(value) : value) as unknown[];
+    const fixedIps: FixedIp[] = (r[23] as [string, string][]).map(([subnetId, ip]) => ({ subnet_id: subnetId, ip_address: ip }));
+    const securityGroups = r[24] as string[];
+    const tags = r[25] as string[];
+    if (securityGroups.length > 1) securityGroups.sort();
+    if (tags.length > 1) tags.sort();
+    return { row: unpack(r as Packed), extras: { fixedIps, securityGroups, tags } };
+  });
 }

@@ -5,8 +5,6 @@
 import type { AuthContext } from '../../policy/context.js';
 import { isAdmin } from '../../policy/context.js';
 import type { PortRow } from '../../store/schema-network.js';
-import type { SelectQueryBuilder } from 'kysely';
-import type { Database } from '../../store/schema.js';
 import type { Db, Tx } from '../../store/store.js';
 import { parseJsonArray, parseJsonObject } from '../../util/json.js';
 
@@ -17,6 +15,7 @@ import { parseIp } from '../ipam/ip.js';
 import type { View } from '../listing.js';
 import type { NetworkService } from '../service.js';
 import { neutronTime } from '../time.js';
+import type { PortWithExtras } from './rows.js';
 
 export interface FixedIp {
   readonly subnet_id: string;
@@ -104,87 +103,81 @@ function chunks<T>(items: readonly T[]): T[][] {
 }
 
 /**
- * Which ports a bulk read is for: their ids, or a subquery selecting them (a list of every
- * port of a network or project reads the related tables with the same WHERE, not with
- * thousands of bound ids).
+ * Puts each list of several addresses in Neutron's order: by their subnets' creation, then by
+ * address. Lists of one (nearly every port) are left alone and cost nothing.
  */
-export type PortScope = { readonly ids: readonly string[] } | { readonly subquery: (db: Db | Tx) => SelectQueryBuilder<Database, 'ports', { id: string }> };
-
-async function byScope<R>(db: Db | Tx, scope: PortScope, run: (ids: readonly string[] | SelectQueryBuilder<Database, 'ports', { id: string }>) => Promise<R[]>): Promise<R[]> {
-  if ('subquery' in scope) return run(scope.subquery(db));
-  const out: R[] = [];
-  for (const chunk of chunks(scope.ids)) out.push(...await run(chunk));
-  return out;
+export async function orderFixedIps(db: Db | Tx, lists: Iterable<FixedIp[]>): Promise<void> {
+  const several = [...lists].filter((list) => list.length > 1);
+  if (several.length === 0) return;
+  const subnetIds = [...new Set(several.flat().map((ip) => ip.subnet_id))];
+  const order = new Map<string, string>();
+  for (const chunk of chunks(subnetIds)) {
+    for (const s of await db.selectFrom('subnets').select(['id', 'created_at']).where('id', 'in', chunk).execute()) order.set(s.id, `${s.created_at}|${s.id}`);
+  }
+  for (const list of several) {
+    const keyed = list.map((ip) => ({ ip, key: order.get(ip.subnet_id) ?? ip.subnet_id, value: parseIp(ip.ip_address)?.value ?? 0n }));
+    keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+    keyed.forEach((k, index) => { list[index] = k.ip; });
+  }
 }
 
 /** Addresses of the ports, each port's in subnet creation order then by address. */
-export async function fixedIpsOf(db: Db | Tx, portIds: readonly string[] | PortScope): Promise<Map<string, FixedIp[]>> {
-  const scope: PortScope = Array.isArray(portIds) ? { ids: portIds } : portIds as PortScope;
-  const rows = await byScope(db, scope, (ids) => db.selectFrom('ip_allocations')
-    .select(['port_id', 'subnet_id', 'ip_address']).where('port_id', 'in', ids).execute());
+export async function fixedIpsOf(db: Db | Tx, portIds: readonly string[]): Promise<Map<string, FixedIp[]>> {
   const result = new Map<string, FixedIp[]>();
-  const several = new Set<FixedIp[]>();
-  for (const r of rows) {
-    const ip = { subnet_id: r.subnet_id, ip_address: r.ip_address };
-    const list = result.get(r.port_id);
-    if (list) {
-      list.push(ip);
-      several.add(list);
-    } else {
-      result.set(r.port_id, [ip]);
+  for (const chunk of chunks(portIds)) {
+    const rows = await db.selectFrom('ip_allocations').select(['port_id', 'subnet_id', 'ip_address']).where('port_id', 'in', chunk).execute();
+    for (const r of rows) {
+      const ip = { subnet_id: r.subnet_id, ip_address: r.ip_address };
+      const list = result.get(r.port_id);
+      if (list) list.push(ip);
+      else result.set(r.port_id, [ip]);
     }
   }
-  if (several.size) {
-    // Several addresses: in the order of their subnets' creation, then by address.
-    const subnetIds = [...new Set([...several].flat().map((ip) => ip.subnet_id))];
-    const order = new Map<string, string>();
-    for (const chunk of chunks(subnetIds)) {
-      for (const s of await db.selectFrom('subnets').select(['id', 'created_at']).where('id', 'in', chunk).execute()) order.set(s.id, `${s.created_at}|${s.id}`);
-    }
-    for (const list of several) {
-      const keyed = list.map((ip) => ({ ip, key: order.get(ip.subnet_id) ?? ip.subnet_id, value: parseIp(ip.ip_address)?.value ?? 0n }));
-      keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
-      keyed.forEach((k, index) => { list[index] = k.ip; });
-    }
-  }
+  await orderFixedIps(db, result.values());
   return result;
 }
 
-export async function securityGroupsOf(db: Db | Tx, portIds: readonly string[] | PortScope): Promise<Map<string, string[]>> {
-  const scope: PortScope = Array.isArray(portIds) ? { ids: portIds } : portIds as PortScope;
-  const rows = await byScope(db, scope, (ids) => db.selectFrom('port_security_groups')
-    .select(['port_id', 'security_group_id']).where('port_id', 'in', ids).execute());
+export async function securityGroupsOf(db: Db | Tx, portIds: readonly string[]): Promise<Map<string, string[]>> {
   const map = new Map<string, string[]>();
-  for (const r of rows) {
-    const list = map.get(r.port_id);
-    if (list) list.push(r.security_group_id);
-    else map.set(r.port_id, [r.security_group_id]);
+  for (const chunk of chunks(portIds)) {
+    const rows = await db.selectFrom('port_security_groups').select(['port_id', 'security_group_id']).where('port_id', 'in', chunk).execute();
+    for (const r of rows) {
+      const list = map.get(r.port_id);
+      if (list) list.push(r.security_group_id);
+      else map.set(r.port_id, [r.security_group_id]);
+    }
   }
   for (const list of map.values()) if (list.length > 1) list.sort();
   return map;
 }
 
-async function tagsOf(db: Db | Tx, scope: PortScope): Promise<Map<string, string[]>> {
-  const rows = await byScope(db, scope, (ids) => db.selectFrom('resource_tags').select(['resource_id', 'tag']).where('resource_id', 'in', ids).execute());
+async function tagsOf(db: Db | Tx, portIds: readonly string[]): Promise<Map<string, string[]>> {
   const map = new Map<string, string[]>();
-  for (const r of rows) {
-    const list = map.get(r.resource_id);
-    if (list) list.push(r.tag);
-    else map.set(r.resource_id, [r.tag]);
+  for (const chunk of chunks(portIds)) {
+    const rows = await db.selectFrom('resource_tags').select(['resource_id', 'tag']).where('resource_id', 'in', chunk).execute();
+    for (const r of rows) {
+      const list = map.get(r.resource_id);
+      if (list) list.push(r.tag);
+      else map.set(r.resource_id, [r.tag]);
+    }
   }
   for (const list of map.values()) list.sort();
   return map;
 }
 
-/**
- * Views of many ports: the rows, and optionally the scope they were selected by (then the
- * related tables are read with the same WHERE instead of long IN lists).
- */
-export async function loadPortViews(service: NetworkService, ctx: AuthContext, rows: readonly PortRow[], db: Db | Tx = service.db, scope?: PortScope): Promise<View[]> {
-  const which: PortScope = scope && rows.length > 50 ? scope : { ids: rows.map((r) => r.id) };
-  const ips = await fixedIpsOf(db, which);
-  const groups = await securityGroupsOf(db, which);
-  const tags = await tagsOf(db, which);
+/** Views of port rows, their addresses, groups and tags read in a few queries. */
+export async function loadPortViews(service: NetworkService, ctx: AuthContext, rows: readonly PortRow[], db: Db | Tx = service.db): Promise<View[]> {
+  const ids = rows.map((r) => r.id);
+  const ips = await fixedIpsOf(db, ids);
+  const groups = await securityGroupsOf(db, ids);
+  const tags = await tagsOf(db, ids);
   const domain = service.settings.dnsDomain;
   return rows.map((r) => portView(ctx, r, { fixedIps: ips.get(r.id) ?? [], securityGroups: groups.get(r.id) ?? [], tags: tags.get(r.id) ?? [] }, domain));
+}
+
+/** Views of ports read together with their addresses, groups and tags (rows.ts selectPortsWithExtras). */
+export async function portViewsOf(service: NetworkService, ctx: AuthContext, ports: readonly PortWithExtras[], db: Db | Tx = service.db): Promise<View[]> {
+  await orderFixedIps(db, ports.map((p) => p.extras.fixedIps as FixedIp[]));
+  const domain = service.settings.dnsDomain;
+  return ports.map((p) => portView(ctx, p.row, p.extras, domain));
 }

@@ -8,7 +8,7 @@ import { deletePortRequest } from '../ports/delete.js';
 import { parseFixedIpFilters, portListSpec } from '../ports/filters.js';
 import { portTransaction } from '../ports/tx.js';
 import { updatePortRequest } from '../ports/update.js';
-import { loadPortViews } from '../ports/views.js';
+import { loadPortViews, portViewsOf } from '../ports/views.js';
 import type { NetworkService } from '../service.js';
 import { createBodies, updateBody } from '../validate.js';
 import { listResponseOne } from './networks.js';
@@ -47,10 +47,10 @@ export async function portRoutes(app: FastifyInstance, service: NetworkService):
     if (page?.after !== undefined) {
       const marker = page.after;
       const within = !prefilter.id || prefilter.id.includes(marker);
-      if (!within || (await readablePorts(ctx, db, { ...prefilter, id: [marker] })).rows.length === 0) page = null;
+      if (!within || (await readablePorts(ctx, db, { ...prefilter, id: [marker] })).length === 0) page = null;
     }
-    const { rows, scope } = await readablePorts(ctx, db, page ? { ...prefilter, page } : prefilter);
-    const views = await loadPortViews(service, ctx, rows, db, scope);
+    const ports = await readablePorts(ctx, db, page ? { ...prefilter, page } : prefilter);
+    const views = await portViewsOf(service, ctx, ports, db);
     return listResponse(request, 'ports', views, portListSpec());
   });
 
