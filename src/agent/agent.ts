@@ -57,6 +57,14 @@ export function scopeOf(plan: HostPlan): ObserveScope {
 
 /** Longest rest between two passes while changes keep arriving. */
 const MAX_REST_MS = 1000;
+/**
+ * Rest between passes while changes keep arriving, as a multiple of the event-loop time the
+ * last pass took (load, compile, diff, reports; not the driver's waits on the kernel, so a pass
+ * that mostly waits for ip/nft does not hold back the next): passes then take at most a tenth
+ * of the loop. In the all-in-one process every Neutron write asks for a pass, and a pass over a
+ * thousand ports is 15-30 ms of the API's event loop.
+ */
+const REST_FACTOR = 9;
 
 export class Agent {
   readonly context: CompileContext;
@@ -76,6 +84,8 @@ export class Agent {
   private waiters: { readonly after: number; readonly ports?: readonly string[]; readonly resolve: () => void }[] = [];
   /** Ends the rest between two passes early (settled() calls it). */
   private cutRest: (() => void) | null = null;
+  /** Time the current pass spent waiting on the driver (observe, apply). */
+  private driverMs = 0;
   /** Ports whose DHCP entry was in place at the end of the last pass (dhcpReadyPorts). */
   private dhcpReady: ReadonlySet<string> = new Set();
 
@@ -98,13 +108,13 @@ export class Agent {
     const model = await loadModel(db);
     const plan = compile(model, this.context);
     const scope = scopeOf(plan);
-    let observed = await this.driver.observe(scope);
+    let observed = await this.timedDriver(() => this.driver.observe(scope));
     const actions = diff(plan, observed);
     let applyError: Error | null = null;
     if (actions.length > 0) {
       for (const a of actions) this.options.logger?.debug({ host: this.options.host }, describe(a));
       try {
-        await this.driver.apply(actions);
+        await this.timedDriver(() => this.driver.apply(actions));
       } catch (err) {
         applyError = err as Error;
       }
@@ -113,7 +123,7 @@ export class Agent {
         this.dhcpReady = dhcpReadyPorts(plan, model, plannedHostFile(plan));
         this.wake();
       }
-      observed = await this.driver.observe(scope);
+      observed = await this.timedDriver(() => this.driver.observe(scope));
     }
     this.dhcpReady = dhcpReadyPorts(plan, model, observedHostFile(observed));
     const reports = [...portReports(plan, observed, model, this.options.instancePortStatus ?? false), ...routerPortReports(plan, observed, model)];
@@ -122,6 +132,15 @@ export class Agent {
     this.passes++;
     if (applyError) throw applyError;
     return { actions, reported: reports.length };
+  }
+
+  private async timedDriver<T>(fn: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      return await fn();
+    } finally {
+      this.driverMs += performance.now() - started;
+    }
   }
 
   /** Starts with a full pass (awaited, so the data plane matches the store when start returns). */
@@ -186,6 +205,7 @@ export class Agent {
     do {
       this.again = false;
       const started = performance.now();
+      this.driverMs = 0;
       this.begun++;
       try {
         const result = await this.pass();
@@ -201,10 +221,9 @@ export class Agent {
       this.ended++;
       this.wake();
       // The agent shares the event loop with the API in the all-in-one process: while changes
-      // keep coming, rest four times as long as the pass took, so convergence work never takes
-      // more than a fifth of the loop from the API (a pass over thousands of ports is tens of ms).
-      // No rest while someone waits in settled() (a booting instance is held until then), and
-      // a rest is cut short when someone starts waiting. A change that arrived during one pass
+      // keep coming, rest REST_FACTOR times the loop time the pass took. No rest while someone
+      // waits in settled() (a booting instance is held until then), and a rest is cut short when
+      // someone starts waiting. A change that arrived during one pass
       // is applied by the next one at once (a floating IP associated right after it was created
       // must not wait a rest); only a stream of them rests.
       if (this.again && !this.stopped && this.waiters.length === 0 && ++streak > 1) {
@@ -212,7 +231,7 @@ export class Agent {
           const timer = setTimeout(() => {
             this.cutRest = null;
             resolve();
-          }, Math.min(4 * (performance.now() - started), MAX_REST_MS));
+          }, Math.min(REST_FACTOR * Math.max(0, performance.now() - started - this.driverMs), MAX_REST_MS));
           this.cutRest = () => {
             clearTimeout(timer);
             this.cutRest = null;
@@ -236,6 +255,7 @@ export class Agent {
   /** Stops the loop; what it made keeps running (dnsmasq, namespaces) for the next start to adopt. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.cutRest?.();
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     if (this.retry) clearTimeout(this.retry);
