@@ -87,13 +87,16 @@ describe('dataplane: routers, SNAT and floating IPs with real packets', { skip }
 
   after(async () => {
     await cloud?.stop();
+    // If kumo down itself fails, the home stays: its record is what a manual `kumo down` needs.
     const down = await run(['node', MAIN, 'down'], { env: { KUMO_HOME: home } });
-    assert.match(down.stdout, new RegExp(`link ${hostAccessDev(homeHash(home))} \\(host access`), 'kumo down removes the host access veth');
-    assert.deepEqual(await leftoverNamespaces(home, router ? [qrouter()] : []), []);
-    assert.deepEqual(processesMentioning(home), []);
-    await assertRootNetnsUnchanged(root, home);
-    await cloud?.destroy();
-    rmSync(home, { recursive: true, force: true });
+    try {
+      assert.match(down.stdout, new RegExp(`link ${hostAccessDev(homeHash(home))} \\(host access`), 'kumo down removes the host access veth');
+      assert.deepEqual(await leftoverNamespaces(home, router ? [qrouter()] : []), []);
+      assert.deepEqual(processesMentioning(home), []);
+      await assertRootNetnsUnchanged(root, home);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 
   it('wires router1: its interface and gateway ports are ACTIVE and bound to the router\'s host', async () => {

@@ -52,12 +52,16 @@ describe('seed 001 end to end: ssh to a floating IP from outside the cloud', { s
   after(async () => {
     if (!session) return;
     await session.kumo.kill('SIGTERM');
+    // If kumo down itself fails, the home stays: its record is what a manual `kumo down` needs.
     const down = await run(['node', MAIN, 'down'], { env: { KUMO_HOME: home } });
-    assert.match(down.stdout, /host access, root namespace/);
-    assert.deepEqual(await leftoverNamespaces(home, routerId ? [routerNamespace(routerId)] : []), []);
-    assert.deepEqual(processesMentioning(home), []);
-    await assertRootNetnsUnchanged(root, home);
-    await session.stop();
+    try {
+      assert.match(down.stdout, /host access, root namespace/);
+      assert.deepEqual(await leftoverNamespaces(home, routerId ? [routerNamespace(routerId)] : []), []);
+      assert.deepEqual(processesMentioning(home), []);
+      await assertRootNetnsUnchanged(root, home);
+    } finally {
+      await session.stop();
+    }
   });
 
   it('re-creates public_subnet as 192.168.1.0/24 and the upstream router follows to 192.168.1.1', async () => {
