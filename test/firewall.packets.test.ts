@@ -124,7 +124,6 @@ describe('firewall: security groups and port security with real packets', { skip
   });
 
   after(async () => {
-    if (process.env.SG_KEEP) return;
     await driver?.teardown();
     assert.deepEqual(await leftoverNamespaces(home), []);
     await assertRootNetnsUnchanged(rootBefore);
