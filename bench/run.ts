@@ -30,6 +30,7 @@ const USAGE = `usage: npm run bench -- [${SUITES.join('|')} ...] [options]
   --profile DIR      run each Kumo child under node --cpu-prof, profiles written to DIR
   --dataplane MODE   KUMO_DATAPLANE of the children: fake (default; the agent runs but touches no kernel), off, or linux (root; kumo down after)
   --debug-log        KUMO_LOG_LEVEL=debug in the children (per-request server times in $KUMO_HOME/logs) and keep their KUMO_HOME
+The dataplane suite needs root and iperf3 (scripts/bench-deps.sh installs it); it always ends with kumo down.
 Environment: KUMO_BENCH_RUNS (identity start-ups, default 5), KUMO_BENCH_NODE_ARGS (extra node flags for the children).`;
 
 const { values, positionals } = parseArgs({
