@@ -112,6 +112,10 @@ export async function benchDataplane(o: SuiteOptions): Promise<Row[]> {
     await c.call('PUT', `${NET}/quotas/${kumo.projectId}`, { quota: { network: -1, subnet: -1, port: -1 } });
     await c.call('PUT', `${NOVA}/os-quota-sets/${kumo.projectId}`, { quota_set: { instances: -1, cores: -1, ram: -1 } });
     enlargeHost(kumo.home);
+    // Security groups are enforced: as in Neutron, pings from the qdhcp- namespace need an ICMP rule.
+    const group = (await c.call<{ security_groups: { id: string }[] }>('GET', `${NET}/security-groups?name=default&project_id=${kumo.projectId}`)).security_groups[0];
+    if (!group) throw new Error('no default security group in the bench project');
+    await c.call('POST', `${NET}/security-group-rules`, { security_group_rule: { security_group_id: group.id, direction: 'ingress', ethertype: 'IPv4', protocol: 'icmp' } });
     const net = (await c.call<{ network: { id: string; mtu: number } }>('POST', `${NET}/networks`, { network: { name: 'bench-dataplane' } })).network;
     await c.call('POST', `${NET}/subnets`, { subnet: { network_id: net.id, cidr: '10.200.0.0/16', ip_version: 4 } });
     const image = (await c.call<{ images: { id: string }[] }>('GET', '/image/v2/images?name=cirros')).images[0]?.id;
