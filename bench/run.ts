@@ -1,8 +1,8 @@
 /**
  * `npm run bench [-- SUITE...] [options]`: runs the benchmark suites (all by default) and prints
  * medians with their same-run baselines. Suites: identity, network, compute, api-latency, and
- * dataplane and floating-ip (root only: real instances on the Linux data plane; said and
- * skipped otherwise).
+ * dataplane, floating-ip and security-groups (root only: real instances on the Linux data plane;
+ * said and skipped otherwise).
  */
 import { parseArgs } from 'node:util';
 import { benchIdentity, type IdentityBenchResult } from './identity.js';
@@ -10,13 +10,14 @@ import { benchNetwork } from './network.js';
 import { benchCompute } from './compute.js';
 import { benchDataplane, dataplaneBenchUnavailable } from './dataplane.js';
 import { benchFloatingIp } from './floating-ip.js';
+import { benchSecurityGroups } from './security-groups.js';
 import { runApiLatency } from './api-latency.js';
 import { cpuPressure, load, machineState, printRows, writeJson } from './report.js';
 import type { Row } from './measure.js';
 import type { SuiteOptions } from './suite.js';
 import type { Dataplane } from './kumo.js';
 
-const SUITES = ['identity', 'network', 'compute', 'api-latency', 'dataplane', 'floating-ip'] as const;
+const SUITES = ['identity', 'network', 'compute', 'api-latency', 'dataplane', 'floating-ip', 'security-groups'] as const;
 type Suite = typeof SUITES[number];
 
 const USAGE = `usage: npm run bench -- [${SUITES.join('|')} ...] [options]
@@ -127,6 +128,12 @@ for (const suite of suites) {
     case 'floating-ip': {
       const r = await benchFloatingIp(options);
       if (r.length) printRows(`Floating IPs (issue 7, Linux data plane, real packets from the outside host): ${options.rounds} rounds; at the start: ${before}`, r);
+      rows.push(...r);
+      break;
+    }
+    case 'security-groups': {
+      const r = await benchSecurityGroups(options);
+      if (r.length) printRows(`Security groups (issue 7, Linux data plane, real instances): ${options.rounds} rounds; at the start: ${before}`, r);
       rows.push(...r);
       break;
     }
