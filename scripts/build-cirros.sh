@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds Kumo's `cirros` image: a few-MB root filesystem tarball from the host's Debian packages
-# (busybox-static, dropbear-bin) plus the files in images/cirros/ (init, udhcpc script, users,
-# a wget-based curl and a static setuid sudo built from sudo.c).
+# (busybox-static, dropbear-bin) plus the files in images/cirros/ (init, kumo-metadata, udhcpc
+# script, users, a wget-based curl and a static setuid sudo built from sudo.c).
 # Reproducible: fixed mtimes, sorted names, numeric owners, so the same packages give the same
 # checksum. Output: .cache/images/cirros-rootfs.tar (KUMO_HOME-independent, rebuilt only when
 # its inputs are newer). Without busybox or dropbear it says so and leaves no file: Glance then
@@ -50,6 +50,7 @@ for lib in $(ldd "$dropbear" "$dropbearkey" | awk '$2 == "=>" && $3 ~ /^\// {pri
 done
 
 install -m 0755 "$src/init" "$root/sbin/init"
+install -m 0755 "$src/kumo-metadata" "$root/sbin/kumo-metadata"
 install -m 0755 "$src/curl" "$root/usr/bin/curl"
 # sudo as cirros has it (the cirros user may run anything as root): setuid root, static.
 if command -v gcc >/dev/null 2>&1 && gcc -static -Os -s -o "$work/sudo" "$src/sudo.c" 2>"$work/sudo.err"; then

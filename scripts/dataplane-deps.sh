@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The Debian packages the Linux data plane runs on (dnsmasq, ip, nft, busybox for instances and
-# test clients, dropbear for instances' sshd, conntrack for routers). Installed only when root
-# and only what is missing, so a warm start pays one dpkg-query. Without root it says what is
-# missing and carries on: the cloud then runs with the fake data plane.
+# test clients, dropbear for instances' sshd, conntrack for routers, haproxy for the per-network
+# metadata proxies). Installed only when root and only what is missing, so a warm start pays one
+# dpkg-query. Without root it says what is missing and carries on: the cloud then runs with the
+# fake data plane.
 set -euo pipefail
 
 # package:command (or absolute file) that proves it is installed (dpkg-query alone misses
@@ -23,6 +24,8 @@ wanted=(
   # The cirros image's setuid sudo is a small static C program (images/cirros/sudo.c).
   "gcc:gcc"
   "libc6-dev:/usr/include/stdio.h"
+  # The metadata proxy in each qdhcp- namespace (169.254.169.254:80 → the metadata service's socket).
+  "haproxy:haproxy"
 )
 
 PATH="$PATH:/usr/sbin:/sbin"

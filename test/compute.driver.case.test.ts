@@ -94,7 +94,7 @@ for (const h of HARNESSES) {
     function spec(uuid = randomUUID()): InstanceSpec {
       return {
         uuid, name: `instance-${uuid.slice(0, 8)}`, host: HOST, hostname: 'vm', vcpus: 1, memoryMb: 64, rootGb: 1,
-        imageRef, keyData: null, userData: null, adminPass: null, metadata: {},
+        imageRef, keyData: null, userData: null, adminPass: null, metadata: {}, configDrive: null,
       };
     }
 

@@ -71,7 +71,9 @@ describe('dataplane: agent with the fake driver', () => {
 
   it('adopts what a previous agent made: a new agent on the same kernel has nothing to do', async () => {
     await cloud.agent?.idle();
-    const second = new Agent({ store: cloud.store, driver: new FakeDataplane(cloud.config.home, driver.kernel), host: cloud.localHost.name });
+    const socket = cloud.agent?.context.metadata?.socket;
+    assert.ok(socket, 'the cloud runs a metadata service and its agent plans proxies to it');
+    const second = new Agent({ store: cloud.store, driver: new FakeDataplane(cloud.config.home, driver.kernel), host: cloud.localHost.name, metadataSocket: socket });
     const pass = await second.pass();
     assert.deepEqual(pass.actions, []);
   });

@@ -187,6 +187,44 @@ describe('dataplane: compile', () => {
     assert.ok(validIfName(vxlanName(16_777_215)), 'the largest VNI');
   });
 
+  it('with a metadata service: 169.254.169.254/32 on the DHCP device, a host route to it by DHCP, one proxy per DHCP network', () => {
+    const withMd: CompileContext = { ...ctx('compute1'), metadata: { socket: '/var/lib/kumo/metadata.sock' } };
+    const plan = compile(model(), withMd);
+    const dhcp = plan.dhcp[0];
+    assert.deepEqual(dhcp?.addresses, ['192.168.100.2/24', '169.254.169.254/32']);
+    // Option 121 replaces option 3 in clients that take it (RFC 3442): the default route rides along.
+    assert.deepEqual(dhcp?.files.opts.trim().split('\n'), [
+      `tag:subnet-${SUBNET},option:classless-static-route,169.254.169.254/32,192.168.100.2,0.0.0.0/0,192.168.100.1`,
+      `tag:subnet-${SUBNET},249,169.254.169.254/32,192.168.100.2,0.0.0.0/0,192.168.100.1`,
+      `tag:subnet-${SUBNET},option:router,192.168.100.1`,
+    ]);
+    assert.equal(plan.metadata?.length, 1);
+    const proxy = plan.metadata?.[0];
+    assert.equal(proxy?.networkId, NET);
+    assert.equal(proxy?.ns, `qdhcp-${NET}`);
+    assert.equal(proxy?.dir, `/var/lib/kumo/metadata-proxy/${NET}`);
+    assert.deepEqual(proxy?.argv, ['haproxy', '-f', `/var/lib/kumo/metadata-proxy/${NET}/haproxy.cfg`, '-p', `/var/lib/kumo/metadata-proxy/${NET}/pid`, '-D', '-q']);
+    const config = proxy?.config ?? '';
+    assert.match(config, /^ {4}bind 169\.254\.169\.254:80$/m);
+    assert.match(config, new RegExp(`^ {4}http-request set-header X-Neutron-Network-ID ${NET}$`, 'm'));
+    assert.match(config, /^ {4}server metadata unix@\/var\/lib\/kumo\/metadata\.sock$/m);
+    // What the guest sent is dropped before the proxy's own headers are set.
+    assert.ok(config.indexOf('del-header X-Forwarded-For') < config.indexOf('set-header X-Forwarded-For %[src]'));
+    assert.ok(config.indexOf('del-header X-Neutron-Network-ID') < config.indexOf('set-header X-Neutron-Network-ID'));
+    // A network without a gateway still gets the metadata route (and no default route).
+    const noGw = compile({ ...model(), subnets: model().subnets.map((sub) => ({ ...sub, gatewayIp: null })) }, withMd);
+    assert.match(noGw.dhcp[0]?.files.opts ?? '', /classless-static-route,169\.254\.169\.254\/32,192\.168\.100\.2\n/);
+  });
+
+  it('no proxy, address or route without a metadata service, or when its socket path is unsafe for haproxy\'s config', () => {
+    for (const c of [ctx('compute1'), { ...ctx('compute1'), metadata: { socket: '/tmp/a b\nserver x unix@/etc' } }]) {
+      const plan = compile(model(), c);
+      assert.deepEqual(plan.metadata, []);
+      assert.deepEqual(plan.dhcp[0]?.addresses, ['192.168.100.2/24']);
+      assert.doesNotMatch(plan.dhcp[0]?.files.opts ?? '', /169\.254/);
+    }
+  });
+
   it('is deterministic: the same model gives the same plan', () => {
     assert.deepEqual(compile(model(), ctx('compute1')), compile(model(), ctx('compute1')));
   });

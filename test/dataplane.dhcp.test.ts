@@ -105,7 +105,8 @@ describe('dataplane: DHCP and L2 with real packets', { skip: rootSkip() }, () =>
       assert.equal(a.dns, dhcpPort.fixed_ips[0].ip_address, 'no DNS servers on the subnet: the DHCP port answers DNS');
       assert.equal(a.hostname, `host-${ip.replaceAll('.', '-')}`);
       assert.equal(a.domain, 'openstacklocal');
-      assert.equal(a.staticroutes, '10.78.0.0/24 10.77.0.254 0.0.0.0/0 10.77.0.1');
+      // The subnet's host route, the metadata service through the DHCP port, and the default route.
+      assert.equal(a.staticroutes, `10.78.0.0/24 10.77.0.254 169.254.169.254/32 ${dhcpPort.fixed_ips[0].ip_address} 0.0.0.0/0 10.77.0.1`);
     }
     const r = await ping(nics[0]?.ns as string, ports[1]?.fixed_ips[0].ip_address, 3);
     assert.equal(r.received, 3, r.output);

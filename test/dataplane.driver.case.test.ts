@@ -185,6 +185,34 @@ for (const h of HARNESSES) {
       await driver.teardown('compute1');
     });
 
+    it('runs a metadata proxy in qdhcp- on 169.254.169.254, restarts it when its config changes, stops it with the network', async () => {
+      const { model, networkId } = sampleModel();
+      const driver = driverFor();
+      const withMd = (socket: string): CompileContext => ({ ...context(home, 'compute1'), metadata: { socket } });
+      const plan = compile(model, withMd(join(home, 'metadata.sock')));
+      assert.equal(await converge(driver, plan), 1);
+      const obs = await driver.observe(scopeOf(plan));
+      const pid = obs.metadata?.get(networkId)?.pid as number;
+      assert.ok(pid, 'haproxy runs');
+      assert.equal(obs.metadata?.get(networkId)?.config, plan.metadata?.[0]?.config);
+      assert.ok(obs.links.get(`qdhcp-${networkId}`)?.get(plan.dhcp[0]?.device as string)?.addresses.includes('169.254.169.254/32'));
+      if (h.name === 'linux') {
+        const listening = await run(['ip', 'netns', 'exec', `qdhcp-${networkId}`, 'busybox', 'netstat', '-ltn']);
+        assert.match(listening.stdout, /169\.254\.169\.254:80 /);
+      }
+      const moved = compile(model, withMd(join(home, 'other.sock')));
+      assert.deepEqual(diff(moved, await driver.observe(scopeOf(moved))).map((a) => a.op), ['metadata.config', 'metadata.stop', 'metadata.start']);
+      await converge(driver, moved);
+      const pid2 = (await driver.observe(scopeOf(moved))).metadata?.get(networkId)?.pid as number;
+      assert.ok(pid2 && pid2 !== pid, 'a new haproxy');
+      if (h.name === 'linux') assert.equal(processStartTime(pid), null, 'the old haproxy is gone');
+      const gone = compile({ ...model, networks: [], subnets: [], ports: [], dhcpHosts: new Map() }, withMd(join(home, 'other.sock')));
+      await converge(driver, gone);
+      assert.equal((await driver.observe(scopeOf(gone))).metadata?.get(networkId), undefined);
+      if (h.name === 'linux') assert.equal(processStartTime(pid2), null, 'haproxy went with its network');
+      await driver.teardown('compute1');
+    });
+
     it('joins two hosts of one home on the fabric, each with l2population entries for the other', async () => {
       const { model } = sampleModel(['compute1', 'compute2']);
       const one = driverFor();
@@ -211,11 +239,11 @@ for (const h of HARNESSES) {
     it('tears down everything it recorded for the home', async () => {
       const { model } = sampleModel();
       const driver = driverFor();
-      const plan = compile(model, context(home, 'compute1'));
+      const plan = compile(model, { ...context(home, 'compute1'), metadata: { socket: join(home, 'metadata.sock') } });
       await converge(driver, plan);
       const report = await driver.teardown();
       assert.ok(report.namespaces.includes(plan.hostNs) && report.namespaces.includes(plan.fabric.ns));
-      assert.equal(report.processes.length >= 1, true);
+      assert.equal(report.processes.length >= 2, true, 'dnsmasq and the metadata proxy');
       const obs = await driver.observe(scopeOf(plan));
       assert.equal(obs.namespaces.size, 0);
       if (h.name === 'linux') assert.deepEqual(await leftoverNamespaces(home, plan.dhcp.map((d) => d.ns)), []);

@@ -35,6 +35,8 @@ export interface AgentOptions {
   readonly hostAccess?: boolean;
   /** Report instance ports' status (off while Nova's fake compute driver reports them itself). */
   readonly instancePortStatus?: boolean;
+  /** The metadata service's socket: each DHCP namespace then gets a proxy to it. */
+  readonly metadataSocket?: string;
 }
 
 export interface PassResult {
@@ -52,6 +54,7 @@ export function scopeOf(plan: HostPlan): ObserveScope {
     routers: (plan.routers ?? []).map((r) => r.ns),
     outside: plan.outside ? { upstreamNs: plan.outside.upstreamNs, outsideNs: plan.outside.outsideNs, hostAccessDev: plan.outside.hostAccessDev } : null,
     nftNamespaces: [...new Set([plan.hostNs, ...(plan.nftTables ?? []).map((t) => t.ns)])].sort(),
+    metadata: (plan.metadata ?? []).map((m) => ({ networkId: m.networkId, dir: m.dir })),
   };
 }
 
@@ -95,6 +98,7 @@ export class Agent {
       underlayPrefixLen: options.underlayPrefixLen ?? UNDERLAY_PREFIX_LEN, physicalMtu: options.physicalMtu ?? 1500,
       dhcp: { domain: options.dhcp?.domain ?? 'openstacklocal', leaseSeconds: options.dhcp?.leaseSeconds ?? 86400 },
       hostAccess: options.hostAccess ?? false,
+      ...(options.metadataSocket ? { metadata: { socket: options.metadataSocket } } : {}),
     };
   }
 

@@ -16,6 +16,9 @@ export interface DhcpSettings {
   readonly leaseSeconds: number;
 }
 
+/** Where guests find the metadata service (a link-local address every cloud uses). */
+export const METADATA_ADDRESS = '169.254.169.254';
+
 const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 const OPT_NAME = /^(?:option6?:)?[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const KEYWORD = /^(?:tag|set|option|option6|vendor|encap|vi-encap|net|id|tag-if):/i;
@@ -72,7 +75,13 @@ function optionKey(name: string): string {
   return `option:${name}`;
 }
 
-export function renderFiles(subnets: readonly DhcpSubnet[], ports: readonly ModelPort[], settings: DhcpSettings): { files: DhcpFiles; allowed: { mac: string; ip: string }[] } {
+/**
+ * metadataVia: subnet id → the DHCP port's address in it, when the network's metadata proxy
+ * listens in its qdhcp- namespace: the guest gets a host route to 169.254.169.254 through that
+ * address (Neutron's isolated metadata), so it reaches the proxy with or without a router.
+ */
+export function renderFiles(subnets: readonly DhcpSubnet[], ports: readonly ModelPort[], settings: DhcpSettings,
+  metadataVia: ReadonlyMap<string, string> = new Map()): { files: DhcpFiles; allowed: { mac: string; ip: string }[] } {
   const served = new Set(subnets.map((s) => s.id));
   const host: string[] = [];
   const addn: string[] = [];
@@ -89,6 +98,8 @@ export function renderFiles(subnets: readonly DhcpSubnet[], ports: readonly Mode
       const hop = ipv4(r.nexthop);
       if (dest?.version === 4 && hop) routes.push(`${formatIp(4, dest.network)}/${dest.prefixLength},${hop}`);
     }
+    const metadataHop = ipv4(metadataVia.get(s.id));
+    if (metadataHop) routes.push(`${METADATA_ADDRESS}/32,${metadataHop}`);
     // A client that takes option 121 ignores option 3: the default route rides along (RFC 3442).
     if (routes.length) {
       if (gateway) routes.push(`0.0.0.0/0,${gateway}`);

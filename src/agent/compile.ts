@@ -15,6 +15,7 @@ import { compileFirewall } from './compile-firewall.js';
 import { dhcpSubnets, dnsmasqArgv, renderFiles, type DhcpSettings } from './compile-dhcp.js';
 import { routerNatTables } from './compile-nat.js';
 import { compileOutside, compileRouters, routerPortHost } from './compile-router.js';
+import { METADATA_CIDR, metadataProxyFor } from './compile-metadata.js';
 import type { Model, ModelNetwork, ModelPort } from './model.js';
 
 export const DHCP_OWNER = 'network:dhcp';
@@ -31,6 +32,8 @@ export interface CompileContext {
   readonly dhcp: DhcpSettings;
   /** KUMO_HOST_ACCESS: one veth gives the root namespace an address on the external segment. */
   readonly hostAccess?: boolean;
+  /** The metadata service's Unix socket; absent, networks get no metadata proxy. */
+  readonly metadata?: { readonly socket: string };
 }
 
 /** An instance NIC: what Nova binds to a host. */
@@ -105,9 +108,12 @@ function dhcpFor(model: Model, network: ModelNetwork, ctx: CompileContext): Dhcp
   const ports = model.ports.filter((p) => p.networkId === network.id);
   const device = dhcpDeviceName(port.id);
   const dir = join(ctx.home, 'dhcp', network.id);
-  const { files, allowed } = renderFiles(subnets, ports, ctx.dhcp);
   const prefixOf = new Map(subnets.map((s) => [s.id, s.prefix]));
-  const addresses = port.fixedIps.filter((a) => prefixOf.has(a.subnetId)).map((a) => `${a.ip}/${prefixOf.get(a.subnetId)}`);
+  const served = port.fixedIps.filter((a) => prefixOf.has(a.subnetId));
+  const metadata = ctx.metadata !== undefined && metadataProxyFor(network.id, ctx.home, ctx.metadata.socket) !== null;
+  const { files, allowed } = renderFiles(subnets, ports, ctx.dhcp, new Map(metadata ? served.map((a) => [a.subnetId, a.ip]) : []));
+  const addresses = served.map((a) => `${a.ip}/${prefixOf.get(a.subnetId)}`);
+  if (metadata) addresses.push(METADATA_CIDR);
   return {
     networkId: network.id, portId: port.id, ns: dhcpNamespace(network.id), tap: tapName(port.id), tapMac: tapMac(port.mac),
     device, mac: port.mac, mtu: network.mtu, bridge: bridgeName(network.id), addresses, dir, files,
@@ -131,6 +137,7 @@ export function compile(model: Model, ctx: CompileContext): HostPlan {
   }
 
   const dhcpNetworks = dhcpNetworksOf(model, ctx.host);
+  const socket = ctx.metadata?.socket;
   const networksById = new Map(model.networks.map((n) => [n.id, n]));
   const taps: TapPlan[] = [];
   const present = new Set(dhcpNetworks.map((n) => n.id));
@@ -157,5 +164,6 @@ export function compile(model: Model, ctx: CompileContext): HostPlan {
     outside,
     firewall,
     nftTables: [...routerNatTables(routers), ...(firewall?.tables ?? [])],
+    metadata: socket === undefined ? [] : dhcpNetworks.flatMap((n) => metadataProxyFor(n.id, ctx.home, socket) ?? []).sort((a, b) => a.networkId.localeCompare(b.networkId)),
   };
 }

@@ -3,9 +3,11 @@
  * deterministic, so it is tested without root; when observed already matches the plan it
  * returns [] (the second pass of the reconcile loop changes nothing). Order: stop what must go,
  * make namespaces, the fabric, the underlay, bridges and uplinks, DHCP ports, instance taps,
- * routers and the outside world (diff-router.ts), nftables tables, the VXLAN FDB, then dnsmasq.
+ * routers and the outside world (diff-router.ts), nftables tables, the VXLAN FDB, then dnsmasq
+ * and the metadata proxies (once 169.254.169.254 is on their device).
  */
 import type { Action } from './actions.js';
+import { metadataProxy, stopUnplannedProxies } from './diff-metadata.js';
 import { l3Namespaces, natConntrack, outsideDiff, plannedRouterNamespaces, routersDiff } from './diff-router.js';
 import { isOwnedTable, nftKey } from './nft-table.js';
 import type { ObservedHost, ObservedLink } from './observed.js';
@@ -196,7 +198,8 @@ export function diff(plan: HostPlan, obs: ObservedHost): Action[] {
   const routerNs = plannedRouterNamespaces(plan);
   const plannedNetworks = new Set(plan.dhcp.map((d) => d.networkId));
 
-  // What must go: dnsmasq of networks no longer served here, then their namespaces.
+  // What must go: metadata proxies and dnsmasq of networks no longer served here, then their namespaces.
+  stopUnplannedProxies(out, plan, obs);
   for (const [networkId, o] of obs.dhcp) {
     if (!plannedNetworks.has(networkId) && o.pid !== null) out.push({ op: 'dhcp.stop', networkId, dir: o.dir, pid: o.pid });
   }
@@ -245,5 +248,6 @@ export function diff(plan: HostPlan, obs: ObservedHost): Action[] {
   natConntrack(out, plan, obs);
   for (const b of plan.bridges) if (b.uplink?.kind === 'vxlan') fdb(out, plan, obs, b.uplink);
   for (const d of plan.dhcp) dnsmasq(out, obs, d);
+  for (const m of plan.metadata ?? []) metadataProxy(out, obs, m);
   return out;
 }

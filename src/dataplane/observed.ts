@@ -60,6 +60,8 @@ export interface ObservedHost {
   readonly hostAccess?: ObservedRootLink | null;
   /** Kumo's nftables tables (names starting with `kumo`) per observed namespace, by nftKey. */
   readonly nft?: ReadonlyMap<string, ReadonlyMap<string, ObservedNftTable>>;
+  /** Metadata proxies, for the same networks as dhcp (absent: none observed). */
+  readonly metadata?: ReadonlyMap<string, ObservedMetadataProxy>;
 }
 
 export interface ObservedRootLink extends ObservedLink {
@@ -76,6 +78,15 @@ export interface ObservedNftTable {
   readonly drifted: boolean;
 }
 
+export interface ObservedMetadataProxy {
+  readonly networkId: string;
+  readonly dir: string;
+  /** The running haproxy (verified by its pid file and command line), or null. */
+  readonly pid: number | null;
+  /** haproxy.cfg as it is on disk, or null. */
+  readonly config: string | null;
+}
+
 /** What to look at: the plan says which namespaces and networks matter. */
 export interface ObserveScope {
   readonly host: string;
@@ -89,6 +100,8 @@ export interface ObserveScope {
   readonly outside?: { readonly upstreamNs: string; readonly outsideNs: string; readonly hostAccessDev: string } | null;
   /** Namespaces whose nftables tables are read (the host's and every one with a planned table). */
   readonly nftNamespaces?: readonly string[];
+  /** Networks whose metadata proxy is planned, with its directory. */
+  readonly metadata?: readonly { readonly networkId: string; readonly dir: string }[];
 }
 
 /** Parses dnsmasq's lease file: `<expiry> <mac> <ip> <hostname> <client-id>` per line. */

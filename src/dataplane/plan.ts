@@ -28,6 +28,8 @@ export interface HostPlan {
   readonly nftTables?: readonly NftTablePlan[];
   /** Security groups and port security of this host's instance ports (plan-firewall.ts). */
   readonly firewall?: FirewallPlan | null;
+  /** One metadata proxy per network whose DHCP this host serves (none without a metadata service). */
+  readonly metadata?: readonly MetadataProxyPlan[];
 }
 
 /** The shared wires of this KUMO_HOME: the underlay bridge and the physical segments. */
@@ -126,4 +128,19 @@ export interface TapPlan {
   readonly mtu: number;
   /** admin_state_up of the port and its network: a down port is unplugged and down. */
   readonly up: boolean;
+}
+
+/**
+ * haproxy in the network's qdhcp- namespace on 169.254.169.254:80 (the address sits on the DHCP
+ * port's device): it names the network and the client's address in headers it sets itself and
+ * forwards to the metadata service's Unix socket.
+ */
+export interface MetadataProxyPlan {
+  readonly networkId: string;
+  readonly ns: string;
+  /** $KUMO_HOME/metadata-proxy/<network id>: haproxy.cfg and pid */
+  readonly dir: string;
+  /** haproxy.cfg's whole text: a running proxy with another one is restarted. */
+  readonly config: string;
+  readonly argv: readonly string[];
 }

@@ -23,6 +23,12 @@ export function linuxUnavailable(): string | null {
   return null;
 }
 
+/** Why the Linux driver cannot run metadata proxies here (haproxy missing), or null when it can. */
+export function metadataProxyUnavailable(): string | null {
+  return ['/usr/sbin/haproxy', '/usr/bin/haproxy', '/sbin/haproxy'].some((p) => existsSync(p))
+    ? null : 'haproxy is not installed (scripts/dataplane-deps.sh installs it)';
+}
+
 export function selectDataplane(choice: DataplaneChoice, home: string): DataplaneSelection {
   switch (choice) {
     case 'off':

@@ -29,10 +29,11 @@ import { reconcileCatalog, type ServedService } from '../bootstrap/catalog.js';
 import { writeRcFiles, type RcFiles } from '../bootstrap/rc-files.js';
 import { HostRegistry, localHostSpec, type HostSpec } from '../hosts/registry.js';
 import { Agent } from '../agent/agent.js';
-import { selectDataplane } from '../dataplane/select.js';
+import { metadataProxyUnavailable, selectDataplane } from '../dataplane/select.js';
 import { LinuxDataplane } from '../dataplane/drivers/linux/driver.js';
 import { createDriver } from '../compute/driver/select.js';
 import { LinuxComputeDriver } from '../compute/driver/linux/linux-driver.js';
+import { MetadataService, metadataSocketPath } from '../metadata/server.js';
 
 export interface Cloud {
   readonly config: KumoConfig;
@@ -81,6 +82,7 @@ export interface CloudOverrides {
 export async function startCloud(config: KumoConfig, logger: Logger = createLogger(config), overrides: CloudOverrides = {}): Promise<Cloud> {
   mkdirSync(config.home, { recursive: true, mode: 0o700 });
   const store = await openStore({ databaseUrl: config.databaseUrl, sqliteFile: config.sqliteFile });
+  let metadata: MetadataService | null = null;
   try {
     const identity = new IdentityService(store, config);
     const passwords = await bootstrapIdentity(store, {
@@ -129,11 +131,16 @@ export async function startCloud(config: KumoConfig, logger: Logger = createLogg
     // The local host's agent: a full reconcile before start returns; instances and dnsmasq
     // outlive the process and are adopted, not recreated, by the next start.
     logger.info({ dataplane: dataplane.reason, compute: compute.driver.hypervisorType }, 'data plane');
+    // The metadata service answers the proxies the agent runs in each qdhcp- namespace.
+    const noProxy = dataplane.driver instanceof LinuxDataplane ? metadataProxyUnavailable() : null;
+    if (noProxy) logger.warn({ reason: noProxy }, 'no metadata service: instances boot without it');
+    metadata = dataplane.driver && !noProxy ? await MetadataService.start({ db: store.db, socket: metadataSocketPath(config.home), logger }) : null;
     const agent = dataplane.driver && new Agent({
       store, driver: dataplane.driver, host: localHost.name, logger,
       dhcp: { domain: network.settings.dnsDomain },
       instancePortStatus: compute.driver.hypervisorType !== 'fake',
       hostAccess: config.hostAccess,
+      ...(metadata ? { metadataSocket: metadata.socket } : {}),
     });
     if (agent && compute.driver instanceof LinuxComputeDriver) {
       compute.driver.kick = () => agent.kick();
@@ -156,12 +163,14 @@ export async function startCloud(config: KumoConfig, logger: Logger = createLogg
         stopped = true;
         stopHeartbeat();
         await agent?.stop();
+        await metadata?.close();
         await app.close();
         await store.close();
         logger.flush?.();
       },
     };
   } catch (err) {
+    await metadata?.close();
     await store.close();
     throw err;
   }

@@ -44,6 +44,11 @@ export interface InstanceSpec {
   readonly userData: string | null;
   readonly adminPass: string | null;
   readonly metadata: Readonly<Record<string, string>>;
+  /**
+   * The config drive's files (openstack/<version>/..., ec2/<version>/...) when the server asked
+   * for one (config_drive); null otherwise, and the guest reads the metadata service instead.
+   */
+  readonly configDrive: readonly { readonly path: string; readonly body: string | Buffer }[] | null;
 }
 
 /** An interface as the guest sees it. */

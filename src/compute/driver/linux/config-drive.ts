@@ -1,30 +1,23 @@
 /**
- * The instance's metadata as a config-drive-like directory (mounted read-only at /run/kumo in
- * the guest): meta_data.json as OpenStack's config drive has it, plus the plain files a busybox
- * init can read without a JSON parser (hostname, public_keys, user_data). The metadata
- * *service* (169.254.169.254) is a later step; this is what the guest boots from.
+ * The instance's config drive as a directory the guest sees read-only at /run/kumo: OpenStack's
+ * layout (openstack/<version>/meta_data.json, user_data, network_data.json, ...; ec2/<version>/
+ * meta-data.json, user-data), rendered by the metadata module from the same tree the metadata
+ * service serves. Without a config drive the directory stays empty and the guest asks
+ * 169.254.169.254 instead.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { InstanceSpec } from '../driver.js';
 
-/** Nova stores user_data base64-encoded; the guest gets the decoded bytes. */
-function decodeUserData(data: string): Buffer {
-  const compact = data.replace(/\s+/g, '');
-  if (/^[A-Za-z0-9+/]*={0,2}$/.test(compact) && compact.length % 4 === 0) return Buffer.from(compact, 'base64');
-  return Buffer.from(data);
-}
+const SAFE = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
 
-export function writeConfigDrive(dir: string, spec: InstanceSpec): void {
+export function writeConfigDrive(dir: string, spec: Pick<InstanceSpec, 'configDrive'>): void {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true, mode: 0o755 });
-  const meta = {
-    uuid: spec.uuid, name: spec.hostname, hostname: spec.hostname, availability_zone: 'nova', launch_index: 0,
-    meta: spec.metadata, public_keys: spec.keyData ? { key: spec.keyData.trim() } : {},
-    ...(spec.adminPass ? { admin_pass: spec.adminPass } : {}),
-  };
-  writeFileSync(join(dir, 'meta_data.json'), `${JSON.stringify(meta)}\n`, { mode: 0o644 });
-  writeFileSync(join(dir, 'hostname'), `${spec.hostname}\n`, { mode: 0o644 });
-  writeFileSync(join(dir, 'public_keys'), spec.keyData ? `${spec.keyData.trim()}\n` : '', { mode: 0o644 });
-  writeFileSync(join(dir, 'user_data'), spec.userData ? decodeUserData(spec.userData) : '', { mode: 0o600 });
+  for (const f of spec.configDrive ?? []) {
+    if (!SAFE.test(f.path) || f.path.split('/').some((p) => p === '.' || p === '..')) throw new Error(`config drive: bad path ${JSON.stringify(f.path)}`);
+    const path = join(dir, f.path);
+    mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+    writeFileSync(path, f.body, { mode: 0o644 });
+  }
 }

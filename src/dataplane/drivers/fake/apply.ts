@@ -61,6 +61,7 @@ export function apply(kernel: FakeKernel, a: Action): void {
       for (const name of [...n.links.keys()]) deleteLink(kernel, a.ns, name);
       for (const [id, d] of kernel.dnsmasq) if (d.ns === a.ns) kernel.dnsmasq.delete(id);
       kernel.nft.delete(a.ns);
+      for (const [id, p] of kernel.proxies) if (p.ns === a.ns) kernel.proxies.delete(id);
       kernel.namespaces.delete(a.ns);
       kernel.routes.delete(a.ns);
       kernel.forwarding.delete(a.ns);
@@ -145,6 +146,21 @@ export function apply(kernel: FakeKernel, a: Action): void {
     case 'dhcp.release': return releaseLease(kernel, a.networkId, a.ip, a.mac);
     case 'nft.table': return replaceTable(kernel, a.ns, a);
     case 'nft.delete': return deleteTable(kernel, a.ns, a.family, a.name);
+    case 'metadata.config':
+      kernel.proxyConfigs.set(a.networkId, a.config);
+      return;
+    case 'metadata.start': {
+      const n = ns(kernel, a.ns);
+      if (kernel.proxies.has(a.networkId)) throw new Error(`haproxy: cannot bind socket (Address already in use) for ${a.networkId}`);
+      if (![...n.links.values()].some((l) => l.addresses.includes('169.254.169.254/32'))) {
+        throw new Error(`[${a.ns}] haproxy: cannot bind socket (Cannot assign requested address) [169.254.169.254:80]`);
+      }
+      kernel.proxies.set(a.networkId, { pid: kernel.nextPid++, ns: a.ns, argv: [...a.argv] });
+      return;
+    }
+    case 'metadata.stop':
+      if (kernel.proxies.get(a.networkId)?.pid === a.pid) kernel.proxies.delete(a.networkId);
+      return;
     default:
       if (!applyL3(kernel, a)) throw new Error(`fake kernel: unknown action ${a.op}`);
   }

@@ -1,7 +1,7 @@
 /**
  * The fake data-plane driver: an in-memory kernel (namespaces, links, FDB, neighbours, dnsmasq
- * processes and files, nftables tables) that applies actions as strictly as the real one (adding what exists or
- * deleting what does not fails), and records every action. Used without root, and by the driver
+ * processes and files, nftables tables, metadata proxies) that applies actions as strictly as the
+ * real one (adding what exists or deleting what does not fails), and records every action. Used without root, and by the driver
  * suite to pin the agent's behaviour on machines where the Linux driver cannot run.
  */
 import type { Action } from '../../actions.js';
@@ -56,6 +56,9 @@ export class FakeKernel {
   readonly rootLinks = new Map<string, FakeLink & { forwarding: boolean }>();
   /** nftables tables per namespace, by nftKey. */
   readonly nft = new Map<string, Map<string, FakeNftTable>>();
+  /** Metadata proxies (haproxy) by network, and their configs. */
+  readonly proxies = new Map<string, { pid: number; readonly ns: string; readonly argv: readonly string[] }>();
+  readonly proxyConfigs = new Map<string, string>();
   nextPid = 1000;
 
   /** A lease as dnsmasq would write it after a client's DHCPACK. */

@@ -1,6 +1,6 @@
 /** Reads the in-memory kernel into the same ObservedHost shape the Linux driver produces. */
 import { join } from 'node:path';
-import type { ObservedDhcp, ObservedHost, ObservedLink, ObserveScope } from '../../observed.js';
+import type { ObservedDhcp, ObservedHost, ObservedLink, ObservedMetadataProxy, ObserveScope } from '../../observed.js';
 import type { FakeKernel, FakeLink } from './driver.js';
 import { observeHostAccess } from './l3.js';
 import type { RouteEntry } from '../../plan-router.js';
@@ -60,5 +60,13 @@ export function observe(kernel: FakeKernel, scope: ObserveScope): ObservedHost {
   }
   const hostAccess = scope.outside ? observeHostAccess(kernel, scope.outside.hostAccessDev) : null;
   const nft = observeTables(kernel, (scope.nftNamespaces ?? []).filter((ns) => namespaces.has(ns)));
-  return { namespaces, recorded, links, fdb, neighbours, dhcp, routes, forwarding, hostAccess, nft };
+  const proxyDirs = new Map((scope.metadata ?? []).map((m) => [m.networkId, m.dir]));
+  const metadata = new Map<string, ObservedMetadataProxy>();
+  for (const networkId of networks) {
+    metadata.set(networkId, {
+      networkId, dir: proxyDirs.get(networkId) ?? join('/fake', 'metadata-proxy', networkId),
+      pid: kernel.proxies.get(networkId)?.pid ?? null, config: kernel.proxyConfigs.get(networkId) ?? null,
+    });
+  }
+  return { namespaces, recorded, links, fdb, neighbours, dhcp, routes, forwarding, hostAccess, nft, metadata };
 }

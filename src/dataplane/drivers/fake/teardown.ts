@@ -1,4 +1,4 @@
-/** `kumo down` on the in-memory kernel: the home's (or one host's) namespaces and dnsmasq go. */
+/** `kumo down` on the in-memory kernel: the home's (or one host's) namespaces, dnsmasq and proxies go. */
 import type { TeardownReport } from '../../driver.js';
 import { apply } from './apply.js';
 import type { FakeKernel } from './driver.js';
@@ -11,6 +11,12 @@ export function teardown(kernel: FakeKernel, host?: string): TeardownReport {
     if (chosen.includes(d.ns)) {
       processes.push(d.pid);
       kernel.dnsmasq.delete(networkId);
+    }
+  }
+  for (const [networkId, p] of kernel.proxies) {
+    if (chosen.includes(p.ns)) {
+      processes.push(p.pid);
+      kernel.proxies.delete(networkId);
     }
   }
   // Namespaces holding links that others' veths point into go last, as the Linux driver does.

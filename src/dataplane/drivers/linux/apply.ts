@@ -2,7 +2,7 @@
  * Applies actions to the kernel in the order given. Link, address and neighbour steps become
  * `ip -n NS -batch -` lines and FDB steps `bridge -n NS -batch -` lines; consecutive lines for
  * one namespace and tool go in one process (hundreds of changes cost one fork). Namespace,
- * dnsmasq and nftables steps run on their own, after the pending batch.
+ * dnsmasq, nftables and metadata-proxy steps run on their own, after the pending batch.
  */
 import type { Action } from '../../actions.js';
 import { addNamespace, bridgeBatch, deleteNamespace, execIn, ipBatch, line, namespacePids } from '../../linux/ip.js';
@@ -12,6 +12,7 @@ import { releaseLease, reloadDnsmasq, startDnsmasq, stopDnsmasq, writeFiles } fr
 import { pruneNatConntrack } from './conntrack.js';
 import { addHostAccess, deleteHostAccess, secureHostAccess, setHostAccessAddress } from './host-access.js';
 import { deleteTable, forgetTables, replaceTables } from './nft.js';
+import { startProxy, stopProxy, writeProxyConfig } from './metadata-proxy.js';
 
 interface Command {
   readonly tool: 'ip' | 'bridge';
@@ -141,6 +142,9 @@ async function single(record: DataplaneRecord, a: Action): Promise<void> {
     case 'hostaccess.delete': return deleteHostAccess(record, a.dev);
     case 'nft.table': return replaceTables(record.home, a.ns, [a]);
     case 'nft.delete': return deleteTable(record.home, a.ns, a.family, a.name);
+    case 'metadata.config': return writeProxyConfig(a.dir, a.config);
+    case 'metadata.start': await startProxy(record, a.networkId, a.ns, a.dir, a.argv); return;
+    case 'metadata.stop': return stopProxy(record, a.dir, a.pid);
     default: throw new Error(`not a single step: ${a.op}`);
   }
 }

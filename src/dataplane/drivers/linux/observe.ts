@@ -2,19 +2,20 @@
  * Reads one host's data plane from the kernel: the recorded namespaces that exist, their links
  * (`ip -j -d addr`), the VXLAN FDB (`bridge -j fdb`) and permanent neighbours, and each
  * network's dnsmasq (pid file verified against /proc, its files, its leases), and Kumo's
- * nftables tables in the namespaces the scope names.
+ * nftables tables in the namespaces the scope names, and each network's metadata proxy.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dhcpNamespace } from '../../names.js';
 import { listNamespaces, showFdb, showLinks, showLinksMany, showNeighbours, type IpLinkJson } from '../../linux/ip.js';
 import { isSameProcess, processArgv } from '../../linux/proc.js';
-import { parseLeases, type ObservedDhcp, type ObservedHost, type ObservedLink, type ObserveScope } from '../../observed.js';
+import { parseLeases, type ObservedDhcp, type ObservedHost, type ObservedLink, type ObservedMetadataProxy, type ObserveScope } from '../../observed.js';
 import type { DataplaneRecord } from '../../record.js';
 import type { RouteEntry } from '../../plan-router.js';
 import { observeHostAccess } from './host-access.js';
 import { observeL3Namespaces } from './observe-l3.js';
 import { observeTables } from './nft.js';
+import { observeProxy } from './metadata-proxy.js';
 
 export function toObservedLink(l: IpLinkJson): ObservedLink {
   const info = l.linkinfo?.info_data;
@@ -121,5 +122,12 @@ export async function observe(home: string, record: DataplaneRecord, scope: Obse
     forwarding.set(ns, o.forwarding);
   }
   const hostAccess = root ? { ...toObservedLink(root), forwarding: root.forwarding } : null;
-  return { namespaces, recorded, links, fdb, neighbours, dhcp, routes, forwarding, hostAccess, nft };
+  // Proxies live in the qdhcp- namespaces: the same networks, planned or only recorded.
+  const proxyDirs = new Map((scope.metadata ?? []).map((m) => [m.networkId, m.dir]));
+  const metadata = new Map<string, ObservedMetadataProxy>();
+  for (const networkId of dhcpScope.keys()) {
+    const dir = proxyDirs.get(networkId) ?? join(home, 'metadata-proxy', networkId);
+    metadata.set(networkId, observeProxy(networkId, dir));
+  }
+  return { namespaces, recorded, links, fdb, neighbours, dhcp, routes, forwarding, hostAccess, nft, metadata };
 }

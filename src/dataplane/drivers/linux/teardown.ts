@@ -1,10 +1,10 @@
 /**
  * `kumo down` for the Linux driver: every recorded process (verified by start time and pid
  * file; instances' cgroups are thawed first so a paused init can still halt), every dnsmasq
- * whose pid file is in this home (in case a crash came between its start and its record), the
- * recorded host access veth, then every recorded namespace, the shared fabric last, then the
- * recorded cgroups (instances', then the home's parent). Nothing unrecorded and nothing outside
- * this KUMO_HOME is touched.
+ * and metadata proxy whose pid file is in this home (in case a crash came between its start and
+ * its record), the recorded host access veth, then every recorded namespace, the shared fabric
+ * last, then the recorded cgroups (instances', then the home's parent). Nothing unrecorded and
+ * nothing outside this KUMO_HOME is touched.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,27 +15,33 @@ import type { DataplaneRecord, RecordedNamespace } from '../../record.js';
 import type { TeardownReport } from '../../driver.js';
 import { deleteNs } from './apply.js';
 import { teardownHostAccess } from './host-access.js';
+import { proxyMarker } from './metadata-proxy.js';
 
 const ORDER: Record<RecordedNamespace['kind'], number> = { instance: 0, test: 0, dhcp: 1, router: 1, outside: 1, upstream: 2, host: 2, fabric: 3 };
 
-async function orphanDnsmasq(home: string): Promise<number[]> {
+/**
+ * Daemons whose pid file is in this home (in case a crash came between a start and its record):
+ * dnsmasq under dhcp/<network>/pid, haproxy under metadata-proxy/<network>/pid, each verified by
+ * the marker its command line carries.
+ */
+async function orphans(home: string, sub: string, marker: (dir: string) => string): Promise<number[]> {
   const stopped: number[] = [];
   let dirs: string[] = [];
   try {
-    dirs = readdirSync(join(home, 'dhcp'));
+    dirs = readdirSync(join(home, sub));
   } catch {
     return stopped;
   }
   for (const d of dirs) {
-    const pidFile = join(home, 'dhcp', d, 'pid');
+    const dir = join(home, sub, d);
     let pid: number;
     try {
-      pid = Number(readFileSync(pidFile, 'utf8').trim());
+      pid = Number(readFileSync(join(dir, 'pid'), 'utf8').trim());
     } catch {
       continue;
     }
     if (!Number.isInteger(pid) || pid <= 0) continue;
-    await stopVerified({ pid, startTime: null, marker: `--pid-file=${pidFile}` });
+    await stopVerified({ pid, startTime: null, marker: marker(dir) });
     stopped.push(pid);
   }
   return stopped;
@@ -55,7 +61,10 @@ export async function teardown(home: string, record: DataplaneRecord, host?: str
     record.forgetProcess(p.pid);
     processes.push(p.pid);
   }));
-  if (host === undefined) processes.push(...(await orphanDnsmasq(home)));
+  if (host === undefined) {
+    processes.push(...(await orphans(home, 'dhcp', (dir) => `--pid-file=${join(dir, 'pid')}`)));
+    processes.push(...(await orphans(home, 'metadata-proxy', proxyMarker)));
+  }
   // The host access veth first: it is the one thing in the root namespace, and the home's.
   const rootLinks = host === undefined ? await teardownHostAccess(record) : [];
   const existing = await listNamespaces();
