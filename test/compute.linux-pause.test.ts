@@ -15,6 +15,7 @@ import { LinuxComputeDriver } from '../src/compute/driver/linux/linux-driver.js'
 import { pidNamespaceMembers } from '../src/compute/driver/linux/pidns.js';
 import { cgroup2Mount, groupPids, isFrozen } from '../src/dataplane/linux/cgroup.js';
 import { processArgv } from '../src/dataplane/linux/proc.js';
+import { configDriveFiles } from '../src/metadata/config-drive.js';
 import { sleep, waitFor } from './helpers/dataplane.js';
 import { linuxHostSkip, prepareLinuxHost, type LinuxHost } from './helpers/linux-host.js';
 
@@ -47,10 +48,14 @@ for (const cgroups of [true, false]) {
       const spec: InstanceSpec = {
         uuid, name: `instance-${uuid.slice(0, 8)}`, host: HOST, hostname: 'busy', vcpus: 1, memoryMb: 64, rootGb: 1,
         imageRef: host.imageRef, keyData: null, userData: Buffer.from(BUSY).toString('base64'), adminPass: null, metadata: {},
+        configDrive: configDriveFiles({
+          uuid, id: 1, hostname: 'busy', name: 'busy', projectId: 'p', availabilityZone: 'nova', launchIndex: 0, reservationId: 'r-busy',
+          imageId: host.imageRef, flavorName: 'm1.nano', key: null, userData: Buffer.from(BUSY), meta: {}, securityGroups: [], interfaces: [],
+        }, { random: (n) => Buffer.alloc(n) }),
       };
       await driver.spawn(spec, []);
       const init = driver.files.read(uuid)?.init?.pid as number;
-      const busy = await waitFor('the user-data loop', async () => pidNamespaceMembers(init).find((pid) => processArgv(pid)?.includes('/run/user_data')));
+      const busy = await waitFor('the user-data loop', async () => pidNamespaceMembers(init).find((pid) => processArgv(pid)?.includes('/run/metadata/user-data')));
       return { spec, busy };
     }
 
