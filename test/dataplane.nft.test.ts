@@ -94,11 +94,10 @@ for (const h of HARNESSES) {
 
     after(async () => {
       await driver.teardown();
-      if (h.name === 'linux') {
-        assert.deepEqual(await leftoverNamespaces(home), []);
-        if (rootBefore) await assertRootNetnsUnchanged(rootBefore);
-      }
+      const left = h.name === 'linux' ? await leftoverNamespaces(home) : [];
       rmSync(home, { recursive: true, force: true });
+      assert.deepEqual(left, []);
+      if (rootBefore) await assertRootNetnsUnchanged(rootBefore);
     });
 
     it('writes a planned table in one pass and finds it with its hash; the next pass does nothing', async () => {

@@ -125,9 +125,10 @@ describe('firewall: security groups and port security with real packets', { skip
 
   after(async () => {
     await driver?.teardown();
-    assert.deepEqual(await leftoverNamespaces(home), []);
-    await assertRootNetnsUnchanged(rootBefore);
+    const left = await leftoverNamespaces(home);
     rmSync(home, { recursive: true, force: true });
+    assert.deepEqual(left, []);
+    await assertRootNetnsUnchanged(rootBefore);
   });
 
   it('lets members of a group reach each other and keeps everyone else out (default group semantics)', async () => {
