@@ -6,6 +6,7 @@
  * resyncMs (which is what repairs drift, e.g. a veth deleted by hand), and a backoff retry after
  * a failure. One pass at a time; requests during a pass coalesce into one more pass.
  */
+import { performance as loopPerformance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { describe, type Action } from '../dataplane/actions.js';
 import { diff } from '../dataplane/diff.js';
@@ -61,13 +62,20 @@ export function scopeOf(plan: HostPlan): ObserveScope {
 /** Longest rest between two passes while changes keep arriving. */
 const MAX_REST_MS = 1000;
 /**
- * Rest between passes while changes keep arriving, as a multiple of the event-loop time the
- * last pass took (load, compile, diff, reports; not the driver's waits on the kernel, so a pass
- * that mostly waits for ip/nft does not hold back the next): passes then take at most a tenth
- * of the loop. In the all-in-one process every Neutron write asks for a pass, and a pass over a
- * thousand ports is 15-30 ms of the API's event loop.
+ * The agent's share of the event loop while changes keep arriving: each ms the loop is busy
+ * during a pass is paid back by REST_FACTOR ms without passes, so passes take at most about a
+ * tenth of the loop. In the all-in-one process every Neutron write asks for a pass, and a pass
+ * over a thousand ports is 15-30 ms of the API's event loop. Busy time rather than wall time, so
+ * that a pass waiting on ip or nft (the linux driver) does not hold back the next one; API work
+ * that runs while a pass awaits is counted too, which only lengthens the rest when the API is busy.
  */
 const REST_FACTOR = 9;
+/**
+ * Busy ms of passes that may run back to back before any rest: after a quiet spell a change is
+ * applied at once, and so is one that arrives during that pass (a floating IP associated right
+ * after it was created); only a stream of changes over a big model has to wait.
+ */
+const BURST_MS = 50;
 
 export class Agent {
   readonly context: CompileContext;
@@ -87,8 +95,9 @@ export class Agent {
   private waiters: { readonly after: number; readonly ports?: readonly string[]; readonly resolve: () => void }[] = [];
   /** Ends the rest between two passes early (settled() calls it). */
   private cutRest: (() => void) | null = null;
-  /** Time the current pass spent waiting on the driver (observe, apply). */
-  private driverMs = 0;
+  /** Busy ms of passes not yet paid back by rest, as of debtAt (performance.now()). */
+  private debt = 0;
+  private debtAt = 0;
   /** Ports whose DHCP entry was in place at the end of the last pass (dhcpReadyPorts). */
   private dhcpReady: ReadonlySet<string> = new Set();
 
@@ -112,13 +121,13 @@ export class Agent {
     const model = await loadModel(db);
     const plan = compile(model, this.context);
     const scope = scopeOf(plan);
-    let observed = await this.timedDriver(() => this.driver.observe(scope));
+    let observed = await this.driver.observe(scope);
     const actions = diff(plan, observed);
     let applyError: Error | null = null;
     if (actions.length > 0) {
       for (const a of actions) this.options.logger?.debug({ host: this.options.host }, describe(a));
       try {
-        await this.timedDriver(() => this.driver.apply(actions));
+        await this.driver.apply(actions);
       } catch (err) {
         applyError = err as Error;
       }
@@ -127,7 +136,7 @@ export class Agent {
         this.dhcpReady = dhcpReadyPorts(plan, model, plannedHostFile(plan));
         this.wake();
       }
-      observed = await this.timedDriver(() => this.driver.observe(scope));
+      observed = await this.driver.observe(scope);
     }
     this.dhcpReady = dhcpReadyPorts(plan, model, observedHostFile(observed));
     const reports = [...portReports(plan, observed, model, this.options.instancePortStatus ?? false), ...routerPortReports(plan, observed, model)];
@@ -136,15 +145,6 @@ export class Agent {
     this.passes++;
     if (applyError) throw applyError;
     return { actions, reported: reports.length };
-  }
-
-  private async timedDriver<T>(fn: () => Promise<T>): Promise<T> {
-    const started = performance.now();
-    try {
-      return await fn();
-    } finally {
-      this.driverMs += performance.now() - started;
-    }
   }
 
   /** Starts with a full pass (awaited, so the data plane matches the store when start returns). */
@@ -204,12 +204,37 @@ export class Agent {
     while (this.running) await this.running;
   }
 
+  /** The debt left now that the time since debtAt has paid some of it back. */
+  private currentDebt(): number {
+    const now = performance.now();
+    this.debt = Math.max(0, this.debt - (now - this.debtAt) / REST_FACTOR);
+    this.debtAt = now;
+    return this.debt;
+  }
+
   private async loop(): Promise<void> {
-    let streak = 0;
     do {
+      // The agent shares the event loop with the API in the all-in-one process: while passes
+      // owe more than the burst allowance, rest until it is paid back. No rest while someone
+      // waits in settled() (a booting instance is held until then), and a rest is cut short
+      // when someone starts waiting.
+      const owed = this.currentDebt() - BURST_MS;
+      if (owed > 0 && this.waiters.length === 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            this.cutRest = null;
+            resolve();
+          }, Math.min(owed * REST_FACTOR, MAX_REST_MS));
+          this.cutRest = () => {
+            clearTimeout(timer);
+            this.cutRest = null;
+            resolve();
+          };
+        });
+        if (this.stopped) break;
+      }
       this.again = false;
-      const started = performance.now();
-      this.driverMs = 0;
+      const loop0 = loopPerformance.eventLoopUtilization();
       this.begun++;
       try {
         const result = await this.pass();
@@ -223,26 +248,8 @@ export class Agent {
         this.scheduleRetry();
       }
       this.ended++;
+      this.debt = this.currentDebt() + loopPerformance.eventLoopUtilization(loop0).active;
       this.wake();
-      // The agent shares the event loop with the API in the all-in-one process: while changes
-      // keep coming, rest REST_FACTOR times the loop time the pass took. No rest while someone
-      // waits in settled() (a booting instance is held until then), and a rest is cut short when
-      // someone starts waiting. A change that arrived during one pass
-      // is applied by the next one at once (a floating IP associated right after it was created
-      // must not wait a rest); only a stream of them rests.
-      if (this.again && !this.stopped && this.waiters.length === 0 && ++streak > 1) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(() => {
-            this.cutRest = null;
-            resolve();
-          }, Math.min(REST_FACTOR * Math.max(0, performance.now() - started - this.driverMs), MAX_REST_MS));
-          this.cutRest = () => {
-            clearTimeout(timer);
-            this.cutRest = null;
-            resolve();
-          };
-        });
-      }
     } while (this.again && !this.stopped);
   }
 

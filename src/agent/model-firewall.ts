@@ -4,6 +4,7 @@
  * queries; plain immutable data that compile-firewall.ts turns into nftables tables.
  */
 import type { Db } from '../store/store.js';
+import { selectAllPacked } from '../store/packed.js';
 
 export interface ModelRule {
   readonly id: string;
@@ -62,8 +63,8 @@ export async function loadFirewallModel(db: Db): Promise<FirewallModel> {
     db.selectFrom('security_groups').select(['id', 'stateful']).orderBy('id').execute(),
     db.selectFrom('security_group_rules').select(['id', 'security_group_id', 'direction', 'ethertype', 'protocol', 'port_range_min',
       'port_range_max', 'remote_ip_prefix', 'remote_group_id', 'remote_address_group_id']).orderBy('created_at').orderBy('id').execute(),
-    db.selectFrom('ports').select(['id', 'port_security_enabled', 'allowed_address_pairs']).execute(),
-    db.selectFrom('port_security_groups').select(['port_id', 'security_group_id']).orderBy('security_group_id').execute(),
+    selectAllPacked(db, 'ports', ['id', 'port_security_enabled', 'allowed_address_pairs']),
+    selectAllPacked(db, 'port_security_groups', ['port_id', 'security_group_id'], ['security_group_id']),
   ]);
   const groupsOf = new Map<string, string[]>();
   for (const b of bindings) groupsOf.set(b.port_id, [...(groupsOf.get(b.port_id) ?? []), b.security_group_id]);

@@ -4,6 +4,7 @@
  * host serves each network's DHCP. Immutable plain data; compile.ts never touches the store.
  */
 import type { Db } from '../store/store.js';
+import { selectAllPacked } from '../store/packed.js';
 import { DHCP_AGENT } from '../network/agents/records.js';
 import { loadL3Model, type L3Model } from './model-l3.js';
 import { loadFirewallModel, type FirewallModel } from './model-firewall.js';
@@ -88,9 +89,9 @@ export async function loadModel(db: Db): Promise<Model> {
       .orderBy('network_id').orderBy('segment_index').execute(),
     db.selectFrom('subnets').select(['id', 'network_id', 'ip_version', 'cidr', 'gateway_ip', 'enable_dhcp', 'dns_nameservers', 'host_routes'])
       .orderBy('network_id').orderBy('created_at').orderBy('id').execute(),
-    db.selectFrom('ports').select(['id', 'network_id', 'mac_address', 'device_owner', 'device_id', 'binding_host_id', 'admin_state_up',
-      'status', 'binding_vif_type', 'dns_name', 'extra_dhcp_opts']).orderBy('id').execute(),
-    db.selectFrom('ip_allocations').select(['port_id', 'subnet_id', 'ip_address']).execute(),
+    selectAllPacked(db, 'ports', ['id', 'network_id', 'mac_address', 'device_owner', 'device_id', 'binding_host_id', 'admin_state_up',
+      'status', 'binding_vif_type', 'dns_name', 'extra_dhcp_opts'], ['id']),
+    selectAllPacked(db, 'ip_allocations', ['port_id', 'subnet_id', 'ip_address']),
     db.selectFrom('network_dhcp_agent_bindings').innerJoin('agents', 'agents.id', 'network_dhcp_agent_bindings.agent_id')
       .select(['network_dhcp_agent_bindings.network_id', 'agents.host']).where('agents.agent_type', '=', DHCP_AGENT)
       .orderBy('network_dhcp_agent_bindings.created_at').execute(),

@@ -60,12 +60,25 @@ export function portReports(plan: HostPlan, obs: ObservedHost, model: Model, ins
  */
 export function dhcpReadyPorts(plan: HostPlan, model: Model, hostFile: (networkId: string) => string | null): Set<string> {
   const local = new Set(plan.dhcp.map((d) => d.networkId));
+  // The MACs each host file names, found once per network: searching the whole file for every
+  // port's MAC was quadratic (a thousand ports made it most of a pass).
+  const macs = new Map<string, ReadonlySet<string>>();
+  const macsOf = (networkId: string): ReadonlySet<string> => {
+    let found = macs.get(networkId);
+    if (!found) {
+      found = new Set((hostFile(networkId) ?? '').toLowerCase().match(MAC_PATTERN) ?? []);
+      macs.set(networkId, found);
+    }
+    return found;
+  };
   const ready = new Set<string>();
   for (const p of model.ports) {
-    if (!local.has(p.networkId) || (hostFile(p.networkId) ?? '').includes(p.mac.toLowerCase())) ready.add(p.id);
+    if (!local.has(p.networkId) || macsOf(p.networkId).has(p.mac.toLowerCase())) ready.add(p.id);
   }
   return ready;
 }
+
+const MAC_PATTERN = /[0-9a-f]{2}(?::[0-9a-f]{2}){5}/g;
 
 /** dnsmasq's host file as observed (null when no dnsmasq runs for the network). */
 export const observedHostFile = (obs: ObservedHost) => (networkId: string): string | null => {
