@@ -3,7 +3,7 @@
  * visibly without): "instance" namespaces plugged as tap<port> into one host, the agent's own
  * compile → diff → apply, then ping, TCP and forged frames. Default-group semantics (members
  * reach each other, others do not), rules taking effect and going away, remote groups, an
- * established flow surviving the removal of the rule that let it in while new ones are refused,
+ * established flow kept while another rule admits it and ended (conntrack) when none does,
  * the spoofing matrix (foreign IP, foreign MAC, gratuitous ARP for another address, DHCP offer)
  * refused with port security and delivered without it, and a rule deleted by hand put back.
  */
@@ -156,16 +156,23 @@ describe('firewall: security groups and port security with real packets', { skip
     assert.equal(await tcp('open', 'a', 5001), false, 'open is not');
   });
 
-  it('keeps an established flow after its rule goes, but refuses new ones', async () => {
-    const withIcmp = [...DEFAULT_RULES, rule('g-icmp', G, { protocol: 'icmp' })];
-    await apply(withIcmp);
+  it('keeps an established flow another rule still admits, ends one only the removed rule admitted, refuses new ones', async () => {
+    const echo = rule('g-echo', G, { protocol: 'icmp', portRangeMin: 8 });
     // One long ping is one conntrack entry (same ICMP id) for its whole life.
-    const long = run(['ip', 'netns', 'exec', nics.get('c')?.ns as string, 'busybox', 'ping', '-c', '12', '-i', '0.2', vm('a').ip], { okCodes: [1], timeoutMs: 20_000 });
+    const longPing = () => run(['ip', 'netns', 'exec', nics.get('c')?.ns as string, 'busybox', 'ping', '-c', '12', '-i', '0.2', vm('a').ip], { okCodes: [1], timeoutMs: 20_000 });
+    await apply([...DEFAULT_RULES, rule('g-icmp', G, { protocol: 'icmp' }), echo]);
+    let flow = longPing();
+    await new Promise((r) => setTimeout(r, 600));
+    await apply([...DEFAULT_RULES, echo]);
+    const kept = (await flow).stdout;
+    assert.match(kept, /12 packets transmitted, 12 packets received/, `still admitted by g-echo:\n${kept}`);
+
+    flow = longPing();
     await new Promise((r) => setTimeout(r, 600));
     await apply(DEFAULT_RULES);
     assert.equal(await pings('c', 'a'), false, 'a new ping is refused');
-    const out = (await long).stdout;
-    assert.match(out, /12 packets transmitted, 12 packets received/, out);
+    const ended = /12 packets transmitted, (\d+) packets received/.exec((await flow).stdout);
+    assert.ok(ended && Number(ended[1]) < 10, `the flow ended with its rule: ${ended?.[0]}`);
   });
 
   it('delivers no forged frame from a port with port security, and all of them from one without', async () => {

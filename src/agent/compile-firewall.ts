@@ -17,12 +17,13 @@ import { formatCidr, parseCidr, type IpVersion } from '../network/ipam/ip.js';
 import { hasPorts, protocolNumber } from '../network/security-groups/protocols.js';
 import { bridgeName } from '../dataplane/names.js';
 import { nftTable } from '../dataplane/nft-table.js';
-import type { CompiledRule, FirewallPlan, FirewallPortPlan, FirewallSet, SpoofAllowance } from '../dataplane/plan-firewall.js';
+import { FIREWALL_TABLE_NAME } from '../dataplane/plan-firewall.js';
+import type { CompiledRule, FirewallPlan, FirewallPortPlan, FirewallSet, RuleSpec, SpoofAllowance } from '../dataplane/plan-firewall.js';
 import type { TapPlan } from '../dataplane/plan.js';
 import type { FirewallModel, ModelRule } from './model-firewall.js';
 import type { Model, ModelPort } from './model.js';
 
-export const FIREWALL_TABLE = 'kumo-sg';
+export const FIREWALL_TABLE = FIREWALL_TABLE_NAME;
 
 /** ICMPv6 that IPv6 needs whatever the rules say (Neutron allows these too). */
 const ICMPV6_IN = 'mld-listener-query, mld-listener-report, mld-listener-done, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert, mld2-listener-report';
@@ -77,16 +78,19 @@ function spoofAllowances(port: ModelPort, fw: FirewallModel): SpoofAllowance[] {
 const setName = (kind: 'group' | 'address-group', id: string, version: IpVersion) => `${kind === 'group' ? 'rg' : 'ag'}${version}-${id}`;
 
 /** The match of one Neutron rule for one direction, or null when it can never match (an unusable prefix). */
-export function ruleMatch(rule: ModelRule): { match: string; set: { kind: 'group' | 'address-group'; id: string; version: IpVersion } | null } | null {
+export function ruleMatch(rule: ModelRule): { match: string; spec: RuleSpec; set: { kind: 'group' | 'address-group'; id: string; version: IpVersion } | null } | null {
   const v6 = rule.ethertype === 'IPv6';
   const version: IpVersion = v6 ? 6 : 4;
   const parts = [v6 ? 'meta nfproto ipv6' : 'meta nfproto ipv4'];
+  let spec: RuleSpec = { version, protocol: null, ports: null, icmpType: null, icmpCode: null, remote: null };
   let n = protocolNumber(rule.protocol);
   if (n !== null && Number.isNaN(n)) return null;
   if (v6 && n === 1) n = 58;
   // 0 (ip, hopopt) is "any protocol" here as it is in Neutron's drivers.
   if (n !== null && n !== 0) {
+    spec = { ...spec, protocol: n };
     if (n === 1 || n === 58) {
+      spec = { ...spec, icmpType: rule.portRangeMin, icmpCode: rule.portRangeMin !== null ? rule.portRangeMax : null };
       const icmp = n === 1 ? 'icmp' : 'icmpv6';
       parts.push(`meta l4proto ${n === 1 ? 'icmp' : 'ipv6-icmp'}`);
       // For ICMP rules port_range_min is the type and port_range_max the code.
@@ -98,6 +102,7 @@ export function ruleMatch(rule: ModelRule): { match: string; set: { kind: 'group
         const min = rule.portRangeMin ?? 1;
         const max = rule.portRangeMax ?? 65535;
         parts.push(`th dport ${min === max ? min : `${min}-${max}`}`);
+        spec = { ...spec, ports: [min, max] };
       }
     }
   }
@@ -106,14 +111,20 @@ export function ruleMatch(rule: ModelRule): { match: string; set: { kind: 'group
   if (rule.remoteIpPrefix !== null) {
     const c = parseCidr(rule.remoteIpPrefix);
     if (!c || c.version !== version) return null;
-    if (c.prefixLength > 0) parts.push(`${field} ${canonical(rule.remoteIpPrefix)?.text}`);
+    if (c.prefixLength > 0) {
+      parts.push(`${field} ${canonical(rule.remoteIpPrefix)?.text}`);
+      spec = { ...spec, remote: { prefix: formatCidr(c) } };
+    }
   } else if (rule.remoteGroupId !== null) {
     set = { kind: 'group', id: rule.remoteGroupId, version };
   } else if (rule.remoteAddressGroupId !== null) {
     set = { kind: 'address-group', id: rule.remoteAddressGroupId, version };
   }
-  if (set) parts.push(`${field} @${setName(set.kind, set.id, set.version)}`);
-  return { match: parts.join(' '), set };
+  if (set) {
+    parts.push(`${field} @${setName(set.kind, set.id, set.version)}`);
+    spec = { ...spec, remote: { set: setName(set.kind, set.id, set.version) } };
+  }
+  return { match: parts.join(' '), spec, set };
 }
 
 /** Addresses of a security group's members: every port in it, anywhere, fixed IPs and pairs. */
@@ -150,7 +161,7 @@ function portPlan(model: Model, fw: FirewallModel, tap: TapPlan, port: ModelPort
         needSets.set(name, { name, family: m.set.version === 4 ? 'ipv4' : 'ipv6', kind: m.set.kind, id: m.set.id, elements });
       }
     }
-    (rule.direction === 'egress' ? egress : ingress).push({ ruleId: rule.id, groupId: rule.groupId, match: m.match });
+    (rule.direction === 'egress' ? egress : ingress).push({ ruleId: rule.id, groupId: rule.groupId, match: m.match, spec: m.spec });
   }
   return { portId: port.id, networkId: port.networkId, tap: tap.tap, index, stateful, groups, spoof: spoofAllowances(port, fw), egress, ingress };
 }

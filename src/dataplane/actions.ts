@@ -5,6 +5,7 @@
  * except opt-in host access's (`hostaccess.*`), which touch only the one veth they record.
  */
 import type { NftFamily } from './nft-table.js';
+import type { FirewallPlan } from './plan-firewall.js';
 import type { DhcpFiles } from './plan.js';
 import type { NamespaceKind } from './record.js';
 
@@ -49,6 +50,11 @@ export type Action =
    * IP's old mapping (or one that was removed) go, so an established flow cannot outlive its
    * floating IP (Neutron deletes them the same way). Entries that match the mapping stay.
    */
+  /**
+   * After the host's firewall changed: tracked flows its rules no longer admit (a removed
+   * rule let them in) are deleted, as Neutron does; flows another rule still admits stay.
+   */
+  | { readonly op: 'firewall.conntrack'; readonly ns: string; readonly firewall: FirewallPlan }
   | { readonly op: 'nat.conntrack'; readonly ns: string; readonly floating: readonly { readonly address: string; readonly fixedIp: string }[]; readonly removed: readonly string[] }
   /**
    * A gratuitous ARP for an address just added on a router's gateway: neighbours on the external
@@ -101,6 +107,7 @@ export function describe(a: Action): string {
     case 'dhcp.stop': return `dhcp stop ${a.networkId} (pid ${a.pid})`;
     case 'route.replace': return `[${a.ns}] route replace ${a.dst} via ${a.via}`;
     case 'route.delete': return `[${a.ns}] route del ${a.dst} via ${a.via}`;
+    case 'firewall.conntrack': return `[${a.ns}] conntrack: drop flows the security groups no longer admit`;
     case 'nat.conntrack': return `[${a.ns}] conntrack: drop flows of changed floating IPs${a.removed.length ? ` (removed ${a.removed.join(', ')})` : ''}`;
     case 'arp.announce': return `[${a.ns}] gratuitous ARP for ${a.ip} on ${a.dev}`;
     case 'sysctl.set': return `[${a.ns}] sysctl ${a.key}=${a.value}`;

@@ -10,6 +10,7 @@ import type { Action } from './actions.js';
 import { metadataProxy, stopUnplannedProxies } from './diff-metadata.js';
 import { l3Namespaces, natConntrack, outsideDiff, plannedRouterNamespaces, routersDiff } from './diff-router.js';
 import { isOwnedTable, nftKey } from './nft-table.js';
+import { FIREWALL_TABLE_NAME } from './plan-firewall.js';
 import type { ObservedHost, ObservedLink } from './observed.js';
 import type { BridgePlan, DhcpPlan, HostPlan, SegmentUplink, VxlanUplink } from './plan.js';
 
@@ -246,6 +247,12 @@ export function diff(plan: HostPlan, obs: ObservedHost): Action[] {
   outsideDiff(out, plan, obs);
   nftTables(out, plan, obs);
   natConntrack(out, plan, obs);
+  // The inet firewall table was rewritten over an older one: end the flows it no longer admits.
+  const fw = plan.firewall;
+  const oldTable = fw ? obs.nft?.get(fw.ns)?.get(nftKey('inet', FIREWALL_TABLE_NAME)) : undefined;
+  if (fw && oldTable && out.some((a) => a.op === 'nft.table' && a.ns === fw.ns && a.family === 'inet' && a.name === FIREWALL_TABLE_NAME)) {
+    out.push({ op: 'firewall.conntrack', ns: fw.ns, firewall: fw });
+  }
   for (const b of plan.bridges) if (b.uplink?.kind === 'vxlan') fdb(out, plan, obs, b.uplink);
   for (const d of plan.dhcp) dnsmasq(out, obs, d);
   for (const m of plan.metadata ?? []) metadataProxy(out, obs, m);

@@ -6,6 +6,9 @@
  */
 import type { NftTablePlan } from './nft-table.js';
 
+/** The name of the firewall's two tables (bridge and inet family) in a host namespace. */
+export const FIREWALL_TABLE_NAME = 'kumo-sg';
+
 /** What a port may send from: one MAC and the addresses (or CIDRs) that go with it. */
 export interface SpoofAllowance {
   readonly mac: string;
@@ -14,12 +17,26 @@ export interface SpoofAllowance {
   readonly ipv6: readonly string[];
 }
 
+/** What a rule matches, as data (firewall-eval.ts decides with it; the nft match says the same). */
+export interface RuleSpec {
+  readonly version: 4 | 6;
+  /** IP protocol number; null for any. */
+  readonly protocol: number | null;
+  /** Destination port range (TCP, UDP, ...); null for any. */
+  readonly ports: readonly [number, number] | null;
+  readonly icmpType: number | null;
+  readonly icmpCode: number | null;
+  /** The far end: a prefix, a named set of member addresses, or anywhere (null). */
+  readonly remote: { readonly prefix: string } | { readonly set: string } | null;
+}
+
 export interface CompiledRule {
   /** The Neutron security-group rule id. */
   readonly ruleId: string;
   readonly groupId: string;
   /** The nft match that stands for the rule (without its verdict and comment). */
   readonly match: string;
+  readonly spec: RuleSpec;
 }
 
 export interface FirewallPortPlan {

@@ -146,6 +146,10 @@ export function apply(kernel: FakeKernel, a: Action): void {
     case 'dhcp.release': return releaseLease(kernel, a.networkId, a.ip, a.mac);
     case 'nft.table': return replaceTable(kernel, a.ns, a);
     case 'nft.delete': return deleteTable(kernel, a.ns, a.family, a.name);
+    case 'firewall.conntrack':
+      // The fake kernel keeps no connections; the step is recorded like every other.
+      if (!kernel.namespaces.has(a.ns)) throw new Error(`Cannot open network namespace "${a.ns}"`);
+      return;
     case 'metadata.config':
       kernel.proxyConfigs.set(a.networkId, a.config);
       return;

@@ -10,6 +10,7 @@ import { stopVerified } from '../../linux/proc.js';
 import type { DataplaneRecord } from '../../record.js';
 import { releaseLease, reloadDnsmasq, startDnsmasq, stopDnsmasq, writeFiles } from './dhcp.js';
 import { pruneNatConntrack } from './conntrack.js';
+import { pruneFirewallConntrack } from './firewall-conntrack.js';
 import { addHostAccess, deleteHostAccess, secureHostAccess, setHostAccessAddress } from './host-access.js';
 import { deleteTable, forgetTables, replaceTables } from './nft.js';
 import { startProxy, stopProxy, writeProxyConfig } from './metadata-proxy.js';
@@ -131,6 +132,7 @@ async function single(record: DataplaneRecord, a: Action): Promise<void> {
     case 'dhcp.release': return releaseLease(a.ns, a.dev, a.ip, a.mac, a.clientId);
     case 'sysctl.set': await execIn(a.ns, ['sysctl', '-q', '-w', `${a.key}=${a.value}`]); return;
     case 'nat.conntrack': return pruneNatConntrack(a.ns, a.floating, a.removed);
+    case 'firewall.conntrack': await pruneFirewallConntrack(a.ns, a.firewall); return;
     case 'arp.announce':
       // Best effort, like Neutron's arping: neighbours that miss it re-learn within seconds anyway.
       await execIn(a.ns, ['busybox', 'arping', '-U', '-c', '1', '-I', a.dev, '-s', a.ip, a.ip], 5_000).catch(() => undefined);
