@@ -2,7 +2,8 @@
  * Data-plane benchmarks (issue 6; root only): real cirros containers on the Linux data plane
  * and the Linux compute driver, each figure against a baseline measured in the same run.
  *  (a) server create → ACTIVE and pingable (from its network's qdhcp- namespace), against the
- *      same plumbing done by hand (namespace, veth into the bridge, DHCP lease, first reply);
+ *      same plumbing done by hand (namespace, veth into the bridge, DHCP lease, first reply),
+ *      and create → the guest has applied its metadata from 169.254.169.254 (issue 7);
  *  (b) 100 servers asked for at once until all are ACTIVE and pingable, against 100 of those
  *      hand-made NICs at once;
  *  (c) memory per idle instance: the PSS of its processes plus its share of kernel memory;
@@ -28,6 +29,7 @@ import { NET, NOVA, type SuiteOptions } from './suite.js';
 const SUITE = 'dataplane';
 const BULK = 100;
 const CREATE = 'server create → ACTIVE and pingable';
+const METADATA = 'server create → metadata applied in the guest';
 
 interface Server { readonly id: string; readonly name: string; readonly status: string; readonly addresses: Record<string, { addr: string; version: number }[]>; readonly fault?: { message: string } }
 interface Port { readonly id: string; readonly mac_address: string; readonly fixed_ips: { ip_address: string }[] }
@@ -41,6 +43,26 @@ export function dataplaneBenchUnavailable(): string | null {
 }
 
 const hasIperf3 = () => existsSync('/usr/bin/iperf3') || existsSync('/usr/local/bin/iperf3');
+
+/** Resolves with performance.now() once the instance's console shows its login banner (printed after the metadata step). */
+async function bannerAt(home: string, id: string, name: string, timeoutMs: number): Promise<number> {
+  const log = join(home, 'instances', id, 'console.log');
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    let text = '';
+    try {
+      text = readFileSync(log, 'utf8');
+    } catch {
+      // Not written yet.
+    }
+    if (text.includes(`${name} login:`)) {
+      if (!text.includes('metadata: from http://169.254.169.254')) throw new Error(`${name} booted without its metadata:\n${text}`);
+      return performance.now();
+    }
+    if (performance.now() > deadline) throw new Error(`${name} showed no login banner within ${timeoutMs} ms`);
+    await sleep(10);
+  }
+}
 
 async function server(c: Client, id: string): Promise<Server> {
   const s = (await c.call<{ server: Server }>('GET', `${NOVA}/servers/${id}`)).server;
@@ -150,14 +172,19 @@ export async function benchDataplane(o: SuiteOptions): Promise<Row[]> {
         const t0 = performance.now();
         const id = await create(`bench-one-${i}`);
         created.push(id);
+        const banner = bannerAt(kumo.home, id, `bench-one-${i}`, 30_000);
         const ip = ipv4((await pollServer(c, id, (s) => ipv4(s) !== undefined)).s) as string;
         const [active, reply] = await Promise.all([pollServer(c, id, (s) => s.status === 'ACTIVE'), firstReply(qdhcp, ip, 0.01, 30_000)]);
-        return { [CREATE]: Math.max(active.at, reply) - t0 };
+        return { [CREATE]: Math.max(active.at, reply) - t0, [METADATA]: await banner - t0 };
       },
     });
     rows.push(latencyRow(CREATE, seriesOf(single, CREATE), single.baseline, {
       suite: SUITE, target: { op: '<', value: 300 }, openstack: null,
       note: 'from POST /servers to both ACTIVE in the API and the first echo reply to its DHCP address from qdhcp-; baseline: the same plumbing by hand (netns, veth into the bridge, udhcpc lease, first reply)',
+    }));
+    rows.push(latencyRow(METADATA, seriesOf(single, METADATA), single.baseline, {
+      suite: SUITE, target: null, openstack: null,
+      note: 'from POST /servers to the guest\'s login banner, printed once it has read its hostname, key and user data from 169.254.169.254 (haproxy in qdhcp-, the metadata service\'s socket); baseline as above',
     }));
 
     // (d) Two idle instances of (a) on this host, against a bare veth–bridge–veth pair.
