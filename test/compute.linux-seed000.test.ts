@@ -99,7 +99,11 @@ describe('compute linux: seed 000 with real instances and real packets', { skip 
   });
 
   it('shows the boot log with openstack console log show', async () => {
-    const log = await sh('openstack console log show server1');
+    // The login prompt comes once the metadata is applied, in the background after the lease.
+    const log = await waitFor('the login prompt in the console log', async () => {
+      const text = await sh('openstack console log show server1');
+      return /server1 login:/.test(text) && text;
+    }, 30_000).catch(async (err: Error) => { throw new Error(`${err.message}\n${await sh('openstack console log show server1')}`); });
     assert.match(log, /cirros \(kumo\) boot/);
     assert.match(log, /lease of 10\.0\.0\.\d+ obtained/);
     assert.match(log, /server1 login:/);
@@ -129,5 +133,23 @@ describe('compute linux: seed 000 with real instances and real packets', { skip 
     const ip2 = (await sh('openstack server show server2 -f value -c addresses')).match(/10\.0\.0\.\d+/)?.[0] as string;
     assert.match(await kexec('server1', `ping -c2 ${ip2}`), /2 packets received/);
     assert.equal(await inits(), before, 'the instance processes are the same ones');
+  });
+
+  it('a paused or stopped server is off the network, as a VM is; unpaused or started it answers again', async () => {
+    const ip2 = (await sh('openstack server show server2 -f value -c addresses')).match(/10\.0\.0\.\d+/)?.[0] as string;
+    const answers = async () => (await kexec('server1', `ping -c1 -W1 ${ip2}`).catch(() => '')).includes('1 packets received');
+    const status = (want: string) => waitFor(`server2 ${want}`, async () => (await sh('openstack server show server2 -f value -c status')).trim() === want, 30_000);
+    await sh('openstack server pause server2');
+    await status('PAUSED');
+    assert.equal(await answers(), false, 'a paused server must not answer ping');
+    await sh('openstack server unpause server2');
+    await status('ACTIVE');
+    await waitFor('server2 answers after unpause', answers, 10_000);
+    await sh('openstack server stop server2');
+    await status('SHUTOFF');
+    assert.equal(await answers(), false, 'a stopped server must not answer ping');
+    await sh('openstack server start server2');
+    await status('ACTIVE');
+    await waitFor('server2 answers after start', answers, 20_000);
   });
 });

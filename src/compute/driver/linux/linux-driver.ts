@@ -24,6 +24,7 @@ import { writeConfigDrive } from './config-drive.js';
 import { ImageLayers } from './image.js';
 import { InstanceGroups } from './groups.js';
 import { alive, findRunningInit, halt, launch } from './init-process.js';
+import { cutNetwork, unconfigureNics } from './quiesce.js';
 import { guestName, nicLines, plug, unplug, wireTaps } from './nics.js';
 import { InstanceFiles, initMarker, type InstanceState, type NicState } from './state.js';
 
@@ -146,6 +147,9 @@ export class LinuxComputeDriver implements ComputeDriver {
       this.record.forgetProcess(s.init.pid);
     }
     await this.groups.empty(s.cgroup ?? null);
+    // Powered off: nothing answers for it any more (the kernel would, for addresses left behind).
+    if (s.frozen) await cutNetwork(s, false).catch(() => undefined);
+    await unconfigureNics(s);
     const next = { ...s, init: null, frozen: null };
     this.files.write(next);
     return next;
@@ -243,7 +247,10 @@ export class LinuxComputeDriver implements ComputeDriver {
         throw new Error(`instance ${uuid} is ${s.frozen}, not ${how}`);
       }
       // The cgroup freezer stops every process at once; without a group, SIGSTOP each member.
+      // Off the network while frozen, as a paused VM is: cut before freezing, restored after.
+      if (on) await cutNetwork(s, true);
       await this.groups.freeze(s.cgroup ?? null, s.init.pid, on);
+      if (!on) await cutNetwork(s, false);
       this.files.write({ ...s, frozen: on ? how : null });
     });
   }
