@@ -61,7 +61,7 @@ function portWhere<O>(query: SelectQueryBuilder<Database, 'ports', O>, ctx: Auth
 
 /** Every port the caller may see (the SQL side of a list; attribute filters come after), with its addresses, groups and tags. */
 export async function readablePorts(ctx: AuthContext, db: Db | Tx, prefilter: PortPrefilter): Promise<PortWithExtras[]> {
-  return selectPortsWithExtras(db, portWhere(db.selectFrom('ports'), ctx, prefilter));
+  return selectPortsWithExtras(db, portWhere(db.selectFrom('ports'), ctx, prefilter), prefilter.page !== undefined);
 }
 
 /** Admin or the owner of the port's network (Neutron's admin_or_network_owner rule). */

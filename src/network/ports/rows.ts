@@ -56,17 +56,28 @@ const EXTRAS = {
 /**
  * Runs `query` (a selectFrom('ports') with its WHERE) and returns whole port rows with their
  * addresses (in the order the caller must still settle when there are several: views.ts
- * orderFixedIps), security groups (sorted) and tags (sorted).
+ * orderFixedIps), security groups (sorted) and tags (sorted). Without `ordered` (no ORDER BY or
+ * LIMIT in the query, the caller sorts), the database also packs all the rows into one array:
+ * one JSON text to parse instead of one per port, about half the time of a 1,000-port read.
  */
-export async function selectPortsWithExtras<O>(db: Db | Tx, query: SelectQueryBuilder<Database, 'ports', O>): Promise<PortWithExtras[]> {
+export async function selectPortsWithExtras<O>(db: Db | Tx, query: SelectQueryBuilder<Database, 'ports', O>, ordered: boolean): Promise<PortWithExtras[]> {
   const postgres = isPostgresDb(db);
   const fn = sql.raw(postgres ? 'json_build_array' : 'json_array');
   const extras = (postgres ? EXTRAS.postgres : EXTRAS.sqlite).map((e) => sql.raw(e));
   const packed = sql<unknown>`${fn}(${sql.join([...COLUMNS.map((c) => sql.ref(`ports.${c}`)), ...extras])})`;
-  const rows = await query.select(packed.as('r')).execute();
-  return rows.map((row) => {
-    const value = (row as { r: unknown }).r;
-    const r = (typeof value === 'string' ? JSON.parse(value) : value) as unknown[];
+  let arrays: unknown[][];
+  if (ordered) {
+    const rows = await query.select(packed.as('r')).execute();
+    arrays = rows.map((row) => {
+      const value = (row as { r: unknown }).r;
+      return (typeof value === 'string' ? JSON.parse(value) : value) as unknown[];
+    });
+  } else {
+    const all = sql<unknown>`${sql.raw(postgres ? 'json_agg' : 'json_group_array')}(${packed})`;
+    const value = ((await query.select(all.as('r')).executeTakeFirst()) as { r: unknown } | undefined)?.r ?? null;
+    arrays = (typeof value === 'string' ? JSON.parse(value) : value ?? []) as unknown[][];
+  }
+  return arrays.map((r) => {
     const fixedIps: FixedIp[] = (r[23] as [string, string][]).map(([subnetId, ip]) => ({ subnet_id: subnetId, ip_address: ip }));
     const securityGroups = r[24] as string[];
     const tags = r[25] as string[];
