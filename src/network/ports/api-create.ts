@@ -67,7 +67,8 @@ export async function createPortRequest(service: NetworkService, ctx: AuthContex
   const dnsName = item.dns_name === undefined ? undefined : parseDnsName(item.dns_name);
 
   const network = await tx.selectFrom('networks').selectAll().where('id', '=', networkId).executeTakeFirst();
-  const grants = await service.rbacGrants(ctx, tx);
+  // An admin sees and may use every network: RBAC grants change nothing for one.
+  const grants = isAdmin(ctx) ? NO_GRANTS : await service.rbacGrants(ctx, tx);
   if (!network || !service.networkVisible(ctx, network, grants)) throw neutronNotFound('Network', networkId);
   // Another project's network that is not shared with the port's project: Neutron hides it.
   const shared = network.shared === 1 || grants.shared.has(network.id);
@@ -90,5 +91,7 @@ export async function createPortRequest(service: NetworkService, ctx: AuthContex
     dnsName: dnsName === undefined ? undefined : effectiveDnsName(service, dnsName),
     propagateUplinkStatus: propagate,
   };
-  return createPort(tx, spec);
+  return createPort(tx, spec, network);
 }
+
+const NO_GRANTS = { shared: new Set<string>(), external: new Set<string>() } as const;

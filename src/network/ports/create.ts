@@ -4,7 +4,7 @@
  * security group, all in the caller's transaction.
  */
 import { ApiError } from '../../api/errors.js';
-import type { PortRow, SubnetRow } from '../../store/schema-network.js';
+import type { NetworkRow, PortRow, SubnetRow } from '../../store/schema-network.js';
 import type { Tx } from '../../store/store.js';
 import { nowIso, uuid } from '../../util/ids.js';
 import { allocateAny, allocateSpecific, invalidIpForSubnet, noMoreAddresses } from '../ipam/allocator.js';
@@ -170,8 +170,9 @@ async function insertPortRow(tx: Tx, row: PortRow, macGiven: boolean): Promise<P
   throw new ApiError('conflict', `Unable to generate unique mac on network ${row.network_id}.`, { type: 'MacAddressGenerationFailure' });
 }
 
-export async function createPort(tx: Tx, spec: PortSpec): Promise<PortRow> {
-  const network = await tx.selectFrom('networks').select(['id', 'port_security_enabled']).where('id', '=', spec.networkId).executeTakeFirst();
+/** `network`: the port's network row when the caller has just read it in this transaction. */
+export async function createPort(tx: Tx, spec: PortSpec, network?: Pick<NetworkRow, 'id' | 'port_security_enabled'>): Promise<PortRow> {
+  network ??= await tx.selectFrom('networks').select(['id', 'port_security_enabled']).where('id', '=', spec.networkId).executeTakeFirst();
   if (!network) throw neutronNotFound('Network', spec.networkId);
   const id = spec.id ?? uuid();
   let mac: string;

@@ -77,12 +77,34 @@ export async function selectPortsWithExtras<O>(db: Db | Tx, query: SelectQueryBu
     const value = ((await query.select(all.as('r')).executeTakeFirst()) as { r: unknown } | undefined)?.r ?? null;
     arrays = (typeof value === 'string' ? JSON.parse(value) : value ?? []) as unknown[][];
   }
-  return arrays.map((r) => {
-    const fixedIps: FixedIp[] = (r[23] as [string, string][]).map(([subnetId, ip]) => ({ subnet_id: subnetId, ip_address: ip }));
-    const securityGroups = r[24] as string[];
-    const tags = r[25] as string[];
-    if (securityGroups.length > 1) securityGroups.sort();
-    if (tags.length > 1) tags.sort();
-    return { row: unpack(r as Packed), extras: { fixedIps, securityGroups, tags } };
-  });
+  return arrays.map((r) => ({ row: unpack(r as Packed), extras: extrasFrom(r, 23) }));
+}
+
+/** The extras packed at r[at], r[at + 1], r[at + 2] (addresses, groups, tags), groups and tags sorted. */
+function extrasFrom(r: readonly unknown[], at: number): PortExtras {
+  const fixedIps: FixedIp[] = (r[at] as [string, string][]).map(([subnetId, ip]) => ({ subnet_id: subnetId, ip_address: ip }));
+  const securityGroups = r[at + 1] as string[];
+  const tags = r[at + 2] as string[];
+  if (securityGroups.length > 1) securityGroups.sort();
+  if (tags.length > 1) tags.sort();
+  return { fixedIps, securityGroups, tags };
+}
+
+/** The extras of the given ports (each port's addresses, groups and tags) in one query. */
+export async function extrasOf(db: Db | Tx, ids: readonly string[]): Promise<Map<string, PortExtras>> {
+  const result = new Map<string, PortExtras>();
+  if (ids.length === 0) return result;
+  const postgres = isPostgresDb(db);
+  const fn = sql.raw(postgres ? 'json_build_array' : 'json_array');
+  const extras = (postgres ? EXTRAS.postgres : EXTRAS.sqlite).map((e) => sql.raw(e));
+  const packed = sql<unknown>`${fn}(${sql.join([sql.ref('ports.id'), ...extras])})`;
+  for (let i = 0; i < ids.length; i += 900) {
+    const rows = await db.selectFrom('ports').select(packed.as('r')).where('ports.id', 'in', ids.slice(i, i + 900)).execute();
+    for (const row of rows) {
+      const value = (row as { r: unknown }).r;
+      const r = (typeof value === 'string' ? JSON.parse(value) : value) as unknown[];
+      result.set(r[0] as string, extrasFrom(r, 1));
+    }
+  }
+  return result;
 }

@@ -15,7 +15,7 @@ import { parseIp } from '../ipam/ip.js';
 import type { View } from '../listing.js';
 import type { NetworkService } from '../service.js';
 import { neutronTime } from '../time.js';
-import type { PortWithExtras } from './rows.js';
+import { extrasOf, type PortWithExtras } from './rows.js';
 
 export interface FixedIp {
   readonly subnet_id: string;
@@ -151,28 +151,14 @@ export async function securityGroupsOf(db: Db | Tx, portIds: readonly string[]):
   return map;
 }
 
-async function tagsOf(db: Db | Tx, portIds: readonly string[]): Promise<Map<string, string[]>> {
-  const map = new Map<string, string[]>();
-  for (const chunk of chunks(portIds)) {
-    const rows = await db.selectFrom('resource_tags').select(['resource_id', 'tag']).where('resource_id', 'in', chunk).execute();
-    for (const r of rows) {
-      const list = map.get(r.resource_id);
-      if (list) list.push(r.tag);
-      else map.set(r.resource_id, [r.tag]);
-    }
-  }
-  for (const list of map.values()) list.sort();
-  return map;
-}
+const NO_EXTRAS: PortExtras = { fixedIps: [], securityGroups: [], tags: [] };
 
-/** Views of port rows, their addresses, groups and tags read in a few queries. */
+/** Views of port rows, with their addresses, groups and tags read in one query. */
 export async function loadPortViews(service: NetworkService, ctx: AuthContext, rows: readonly PortRow[], db: Db | Tx = service.db): Promise<View[]> {
-  const ids = rows.map((r) => r.id);
-  const ips = await fixedIpsOf(db, ids);
-  const groups = await securityGroupsOf(db, ids);
-  const tags = await tagsOf(db, ids);
+  const extras = await extrasOf(db, rows.map((r) => r.id));
+  await orderFixedIps(db, [...extras.values()].map((e) => e.fixedIps as FixedIp[]));
   const domain = service.settings.dnsDomain;
-  return rows.map((r) => portView(ctx, r, { fixedIps: ips.get(r.id) ?? [], securityGroups: groups.get(r.id) ?? [], tags: tags.get(r.id) ?? [] }, domain));
+  return rows.map((r) => portView(ctx, r, extras.get(r.id) ?? NO_EXTRAS, domain));
 }
 
 /** Views of ports read together with their addresses, groups and tags (rows.ts selectPortsWithExtras). */
