@@ -123,6 +123,18 @@ describe('compute linux: seed 000 with real instances and real packets', { skip 
     await assert.rejects(kexec('server1', "su -s /bin/sh cirros -c 'cat /etc/shadow'"), /Permission denied/);
   });
 
+  it('kumo trace agrees with the kernel: the deciding rules are in the ports\' chains', async () => {
+    const ip2 = (await sh('openstack server show server2 -f value -c addresses')).match(/10\.0\.0\.\d+/)?.[0] as string;
+    const ok = await sh(`node ${MAIN} trace server1 ${ip2}`);
+    assert.match(ok, /result: REACHABLE/);
+    assert.match(ok, /live: rule \S+ is in chain egress-\S+ of table inet kumo-sg/);
+    assert.match(ok, /live: rule \S+ is in chain ingress-\S+ of table inet kumo-sg/);
+    // Same group: the default group's remote-group rule allows any protocol in.
+    assert.match(await sh(`node ${MAIN} trace server1 ${ip2} tcp/23`), /result: REACHABLE/);
+    // Nobody holds .250: dropped at L2, and the exit status says so.
+    await assert.rejects(sh(`node ${MAIN} trace server1 10.0.0.250`), /no port on this network has 10\.0\.0\.250/);
+  });
+
   it('keeps servers running across kill -9 of Kumo: ACTIVE, pingable, no duplicate init', async () => {
     const inits = async () => (await run(['ip', 'netns', 'pids', `${homePrefix(homeHash(home))}${(await sh('openstack server show server1 -f value -c OS-EXT-SRV-ATTR:instance_name')).trim()}`])).stdout;
     const before = await inits();

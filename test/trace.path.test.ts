@@ -203,3 +203,36 @@ describe('kumo trace: the path walk', () => {
     assert.throws(() => parseFlow('tcp/22;rm', 'IPv4'), /cannot read/);
   });
 });
+
+describe('kumo trace: the live rules', () => {
+  // Every host namespace "exists" for these cases; a missing one means no live findings at all.
+  const everyNamespace = async () => ({ has: () => true }) as unknown as ReadonlySet<string>;
+
+  it('has nothing to say where no host namespace exists (fake or off data plane)', async () => {
+    const { liveFindings } = await import('../src/trace/live.js');
+    const r = trace(model(), req('server-a', '10.0.0.6'));
+    assert.equal((await liveFindings(r, '/tmp/h', async () => ['r-eg'], async () => new Set<string>())).size, 0);
+  });
+
+  it('says whether the kernel holds the deciding rule in the port chain on its host', async () => {
+    const { liveFindings } = await import('../src/trace/live.js');
+    const r = trace(model(), req('server-a', '10.0.0.6'));
+    const chains = new Map<string, string[]>([['egress-p-a', ['r-eg']], ['ingress-p-b', ['other-rule']]]);
+    const live = await liveFindings(r, '/tmp/kumo-trace-home', async (_ns, chain) => chains.get(chain) ?? null, everyNamespace);
+    const text = renderTrace(req('server-a', '10.0.0.6'), r, live);
+    assert.match(text, /live: rule r-eg is in chain egress-p-a of table inet kumo-sg in kumo-[0-9a-f]{8}-host-h1/);
+    assert.match(text, /live: rule r-in-group is NOT in chain ingress-p-b .*agent not converged/);
+    const none = await liveFindings(r, '/tmp/kumo-trace-home', async () => null, everyNamespace);
+    assert.match(renderTrace(req('server-a', '10.0.0.6'), r, none), /live: no chain egress-p-a/);
+  });
+
+  it('a drop names the chain that ends in drop; unfiltered ports have nothing to check', async () => {
+    const { liveFindings } = await import('../src/trace/live.js');
+    const m = model((f) => { f.ports[1] = { ...(f.ports[1] as TracePort), securityGroups: [WEB] }; });
+    const r = trace(m, req('server-a', '10.0.0.6', 'tcp/80'));
+    const live = await liveFindings(r, '/tmp/h', async () => ['r-x', 'r-y'], everyNamespace);
+    assert.match(renderTrace(req('server-a', '10.0.0.6', 'tcp/80'), r, live), /ingress-p-b .* has 2 rule\(s\), none for this flow: it ends in drop/);
+    const open = trace(model((f) => { f.ports[1] = { ...(f.ports[1] as TracePort), portSecurity: false, securityGroups: [] }; }), req('outside', '172.24.4.20', 'udp/5000'));
+    assert.equal(open.hops.filter((h) => h.firewall).length, 0);
+  });
+});

@@ -10,7 +10,13 @@ import { parseIp } from '../network/ipam/ip.js';
 import { parseFlow } from '../trace/flow.js';
 import { loadTraceModel } from '../trace/model.js';
 import { outsideWorld } from '../trace/outside.js';
+import { liveFindings } from '../trace/live.js';
 import { renderTrace, trace, type OutsideWorld, type TraceRequest, type TraceSource } from '../trace/path.js';
+
+/** Reading another namespace's nftables needs root; without it the trace is model-only. */
+function liveReadable(): boolean {
+  return process.getuid?.() === 0;
+}
 
 export const TRACE_USAGE = 'usage: kumo trace <server> <address> [icmp|tcp/<port>|udp/<port>]\n       kumo trace --outside <address> [icmp|tcp/<port>|udp/<port>]';
 
@@ -31,7 +37,9 @@ export async function traceCommand(config: KumoConfig, args: readonly string[], 
     const world = outside === undefined ? await outsideWorld(store.db, config.home, config.hostAccess) : outside;
     const request: TraceRequest = { source, destination, flow, outside: world };
     const result = trace(await loadTraceModel(store.db), request);
-    write(renderTrace(request, result));
+    // The kernel's side, where there is one to read: the Linux data plane, as root.
+    const live = liveReadable() ? await liveFindings(result, config.home) : new Map<number, string>();
+    write(renderTrace(request, result, live));
     return result.reachable ? 0 : 1;
   } finally {
     await store.close();

@@ -19,6 +19,16 @@ export interface Hop {
   readonly detail: string;
   /** The security-group rule that decided, when one did. */
   readonly rule?: string;
+  /** A firewall decision the live rules can confirm: the port's chain on its host. */
+  readonly firewall?: FirewallCheck;
+}
+
+export interface FirewallCheck {
+  readonly portId: string;
+  readonly host: string;
+  readonly direction: Direction;
+  /** The rule the model says decides; null when nothing matches (the chain ends in drop). */
+  readonly ruleId: string | null;
 }
 
 export interface TraceResult {
@@ -66,16 +76,16 @@ class Walk {
 
   constructor(private readonly m: TraceModel, private readonly flow: Flow, private readonly outside: OutsideWorld | null) {}
 
-  pass(at: string, detail: string, rule?: string): void {
-    this.hops.push({ at, verdict: 'pass', detail, ...(rule ? { rule } : {}) });
+  pass(at: string, detail: string, rule?: string, firewall?: FirewallCheck): void {
+    this.hops.push({ at, verdict: 'pass', detail, ...(rule ? { rule } : {}), ...(firewall ? { firewall } : {}) });
   }
 
   info(at: string, detail: string): void {
     this.hops.push({ at, verdict: 'info', detail });
   }
 
-  drop(at: string, detail: string, rule?: string): false {
-    this.hops.push({ at, verdict: 'drop', detail, ...(rule ? { rule } : {}) });
+  drop(at: string, detail: string, rule?: string, firewall?: FirewallCheck): false {
+    this.hops.push({ at, verdict: 'drop', detail, ...(rule ? { rule } : {}), ...(firewall ? { firewall } : {}) });
     return false;
   }
 
@@ -125,12 +135,13 @@ class Walk {
 
   securityGroups(port: TracePort, direction: Direction, remote: string, at: string): boolean {
     const v = securityGroupVerdict(this.m, port, direction, this.flow, remote);
+    const check = (ruleId: string | null): FirewallCheck | undefined => (port.portSecurity && port.hostId ? { portId: port.id, host: port.hostId, direction, ruleId } : undefined);
     if (v.allowed) {
-      if (v.rule) this.pass(at, `${direction} ${describeFlow(this.flow)} ${direction === 'egress' ? 'to' : 'from'} ${remote} allowed`, describeRule(this.m, v.rule));
+      if (v.rule) this.pass(at, `${direction} ${describeFlow(this.flow)} ${direction === 'egress' ? 'to' : 'from'} ${remote} allowed`, describeRule(this.m, v.rule), check(v.rule.id));
       else this.pass(at, v.note);
       return true;
     }
-    return this.drop(at, `security groups drop it: ${v.note}`);
+    return this.drop(at, `security groups drop it: ${v.note}`, undefined, check(null));
   }
 
   /** The flow arrives on a network's L2 segment addressed to `dst`; who answers? */
@@ -356,13 +367,18 @@ export function trace(model: TraceModel, request: TraceRequest): TraceResult {
   return { reachable: ok && !w.hops.some((h) => h.verdict === 'drop'), hops: w.hops, source };
 }
 
-export function renderTrace(request: TraceRequest, result: TraceResult): string {
+/** What the kernel says about a hop's firewall decision (see src/trace/live.ts), keyed by hop index. */
+export type LiveFindings = ReadonlyMap<number, string>;
+
+export function renderTrace(request: TraceRequest, result: TraceResult, live: LiveFindings = new Map()): string {
   const from = request.source.kind === 'server' ? `server ${request.source.ref}` : 'the outside host';
   const lines = [`trace ${describeFlow(request.flow)} from ${from}${result.source ? ` (${result.source})` : ''} to ${request.destination}`];
   result.hops.forEach((h, i) => {
     const mark = h.verdict === 'drop' ? 'DROP' : h.verdict === 'pass' ? 'ok  ' : '..  ';
     lines.push(`${String(i + 1).padStart(3)}. ${mark} ${h.at}: ${h.detail}`);
     if (h.rule) lines.push(`          by ${h.rule}`);
+    const found = live.get(i);
+    if (found) lines.push(`          live: ${found}`);
   });
   lines.push(result.reachable ? 'result: REACHABLE' : 'result: DROPPED');
   return `${lines.join('\n')}\n`;
