@@ -266,7 +266,7 @@ export class LinuxComputeDriver implements ComputeDriver {
       if (s.nics.some((n) => n.portId === vif.portId)) return;
       const nic: NicState = { portId: vif.portId, mac: vif.macAddress.toLowerCase(), slot: s.nextSlot, tap: vif.devname, mtu: vif.mtu, networkId: vif.networkId };
       this.files.write({ ...s, nics: [...s.nics, nic], nextSlot: s.nextSlot + 1 });
-      await plug(s.hostNs, s.ns, nic);
+      await plug(s.hostNs, s.ns, nic, bridgeName(vif.networkId));
       this.kick();
     });
   }
