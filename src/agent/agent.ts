@@ -75,7 +75,7 @@ const REST_FACTOR = 9;
  * applied at once, and so is one that arrives during that pass (a floating IP associated right
  * after it was created); only a stream of changes over a big model has to wait.
  */
-const BURST_MS = 50;
+const BURST_MS = 20;
 
 export class Agent {
   readonly context: CompileContext;
