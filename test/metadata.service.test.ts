@@ -124,7 +124,28 @@ describe('metadata service (Unix socket)', () => {
     assert.equal((await get(service.socket, '/openstack', { 'x-neutron-network-id': netA.networkId })).status, 400);
     assert.equal((await get(service.socket, '/openstack', { ...from(netA.networkId, a.ip), 'x-forwarded-for': `${a.ip}, 10.0.0.99` })).status, 400);
     assert.equal((await get(service.socket, '/openstack', from('not-a-uuid', a.ip))).status, 404);
-    assert.equal((await get(service.socket, '/openstack/latest/password', from(netA.networkId, a.ip), 'POST')).status, 405);
+    assert.equal((await get(service.socket, '/openstack/latest/meta_data.json', from(netA.networkId, a.ip), 'POST')).status, 405);
+    assert.equal((await get(service.socket, '/openstack/latest/password', from(netA.networkId, a.ip), 'PUT')).status, 405);
+  });
+
+  it('a guest posts its password once; the owner reads it with os-server-password and clears it', async () => {
+    const b = servers.beta as { id: string; ip: string };
+    const post = (body: string, path = '/openstack/2013-10-17/password') => new Promise<number>((resolve, reject) => {
+      const req = httpRequest({ socketPath: service.socket, path, method: 'POST', headers: { ...from(netA.networkId, b.ip), 'content-type': 'text/plain' } },
+        (res) => { res.resume(); res.on('end', () => resolve(res.statusCode ?? 0)); });
+      req.on('error', reject);
+      req.end(body);
+    });
+    assert.equal((await demo('GET', `/servers/${b.id}/os-server-password`)).body.password, '');
+    assert.equal(await post('x'.repeat(257)), 400);
+    assert.equal(await post('secret-from-beta'), 200);
+    assert.equal(await post('second-try', '/openstack/latest/password'), 409);
+    assert.equal((await demo('GET', `/servers/${b.id}/os-server-password`)).body.password, 'secret-from-beta');
+    // alpha sees nothing of beta's password.
+    assert.equal((await demo('GET', `/servers/${(servers.alpha as { id: string }).id}/os-server-password`)).body.password, '');
+    assert.equal((await demo('DELETE', `/servers/${b.id}/os-server-password`)).status, 204);
+    assert.equal((await demo('GET', `/servers/${b.id}/os-server-password`)).body.password, '');
+    assert.equal(await post('again'), 200);
   });
 
   it('HEAD answers like GET without a body', async () => {

@@ -16,6 +16,7 @@ import { homeHash } from '../dataplane/names.js';
 import type { Db } from '../store/store.js';
 import { instanceAtSource, loadInstanceMetadata } from './load.js';
 import { metadataTree, render } from './tree.js';
+import { MAX_PASSWORD_BYTES, postPassword } from './password.js';
 
 export const NETWORK_HEADER = 'x-neutron-network-id';
 export const SOURCE_HEADER = 'x-forwarded-for';
@@ -34,6 +35,21 @@ export interface MetadataServiceOptions {
   readonly logger?: Logger;
   /** Randomness for random_seed (tests pin it). */
   readonly random?: (n: number) => Buffer;
+}
+
+/** Where a guest posts its password (dated versions from 2013-04-04 on, or latest). */
+const PASSWORD_PATH = /^\/openstack\/(latest|20(1[3-9]|[2-9]\d)-\d\d-\d\d)\/password\/?$/;
+
+/** The request body as text, or null past `max` bytes. */
+async function readBody(req: IncomingMessage, max: number): Promise<string | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > max) return null;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 const TYPES = { text: 'text/plain; charset=UTF-8', json: 'application/json' } as const;
@@ -78,8 +94,10 @@ export class MetadataService {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const head = req.method === 'HEAD';
-    if (req.method !== 'GET' && !head) {
-      reply(res, 405, 'Method Not Allowed\n', TYPES.text, false, { allow: 'GET, HEAD' });
+    const path0 = (req.url ?? '/').split('?')[0] as string;
+    const posting = req.method === 'POST' && PASSWORD_PATH.test(path0);
+    if (req.method !== 'GET' && !head && !posting) {
+      reply(res, 405, 'Method Not Allowed\n', TYPES.text, false, { allow: PASSWORD_PATH.test(path0) ? 'GET, HEAD, POST' : 'GET, HEAD' });
       return;
     }
     const networkId = req.headers[NETWORK_HEADER];
@@ -95,6 +113,13 @@ export class MetadataService {
     if (!md) {
       this.options.logger?.debug({ networkId, source, path }, 'metadata request from an unknown source');
       reply(res, 404, 'Not Found\n', TYPES.text, head);
+      return;
+    }
+    if (posting) {
+      const body = await readBody(req, MAX_PASSWORD_BYTES);
+      if (body === null) reply(res, 400, 'Request is too large.\n', TYPES.text, false);
+      else if (!(await postPassword(this.options.db, md.uuid, body))) reply(res, 409, 'Password already set.\n', TYPES.text, false);
+      else reply(res, 200, '', TYPES.text, false);
       return;
     }
     const out = render(metadataTree(md, { random: this.options.random ?? randomBytes }), path);

@@ -3,6 +3,7 @@
  * password a guest agent would post; Kumo's guests post none, so it is empty), and the
  * nova-network era os-virtual-interfaces, which Nova with Neutron refuses (400, gone at 2.44).
  */
+import { clearPassword, readPassword } from '../../metadata/password.js';
 import type { FastifyInstance } from 'fastify';
 import { badRequest, notFound } from '../../api/errors.js';
 import { caller } from '../../api/auth-hook.js';
@@ -44,14 +45,16 @@ export async function serverExtraRoutes(app: FastifyInstance, service: ComputeSe
   app.get<IdParams>('/servers/:id/os-server-password', async (request) => {
     const ctx = caller(request);
     requireReader(ctx, 'os_compute_api:os-server-password:show');
-    await loadServer(service.db, ctx, request.params.id);
-    return { password: '' };
+    const server = await loadServer(service.db, ctx, request.params.id);
+    // What the guest posted to the metadata service (encrypted with its key pair by the guest).
+    return { password: await readPassword(service.db, server.uuid) };
   });
 
   app.delete<IdParams>('/servers/:id/os-server-password', async (request, reply) => {
     const ctx = caller(request);
     requireMember(ctx, 'os_compute_api:os-server-password:clear');
-    await loadServer(service.db, ctx, request.params.id);
+    const server = await loadServer(service.db, ctx, request.params.id);
+    await clearPassword(service.db, server.uuid);
     return reply.code(204).send();
   });
 
