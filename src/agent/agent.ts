@@ -76,6 +76,11 @@ const REST_FACTOR = 9;
  * after it was created); only a stream of changes over a big model has to wait.
  */
 const BURST_MS = 20;
+/**
+ * A pass starts this long after it is asked for, so that a run of writes (a client creating
+ * ports one after another, each kicking the agent) is applied by one pass, not one each.
+ */
+const DEBOUNCE_MS = 10;
 
 export class Agent {
   readonly context: CompileContext;
@@ -215,16 +220,17 @@ export class Agent {
   private async loop(): Promise<void> {
     do {
       // The agent shares the event loop with the API in the all-in-one process: while passes
-      // owe more than the burst allowance, rest until it is paid back. No rest while someone
-      // waits in settled() (a booting instance is held until then), and a rest is cut short
-      // when someone starts waiting.
+      // owe more than the burst allowance, rest until it is paid back; otherwise wait only the
+      // debounce. No wait while someone waits in settled() (a booting instance is held until
+      // then), and a wait is cut short when someone starts waiting.
       const owed = this.currentDebt() - BURST_MS;
-      if (owed > 0 && this.waiters.length === 0) {
+      const rest = Math.min(Math.max(DEBOUNCE_MS, owed * REST_FACTOR), MAX_REST_MS);
+      if (this.waiters.length === 0 && !this.stopped) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(() => {
             this.cutRest = null;
             resolve();
-          }, Math.min(owed * REST_FACTOR, MAX_REST_MS));
+          }, rest);
           this.cutRest = () => {
             clearTimeout(timer);
             this.cutRest = null;
