@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { compile, type CompileContext } from '../src/agent/compile.js';
 import type { Model } from '../src/agent/model.js';
 import { validIfName } from '../src/dataplane/names.js';
+import type { ObservedHost } from '../src/dataplane/observed.js';
+import { floatingIpReports } from '../src/agent/status-router.js';
 import { FIP, GW_PORT, IF_PORT, l3Model, PUBLIC, PUBLIC_SUBNET, ROUTER } from './helpers/l3-model.js';
 
 const ctx = (host: string, hostAccess = false): CompileContext => ({
@@ -86,6 +88,16 @@ describe('dataplane: compile routers', () => {
 
   it('serves an unscheduled router nowhere', () => {
     assert.deepEqual(compile(l3Model({ router: { hosts: [] } }), ctx('network1')).routers, []);
+  });
+
+  it('reports the floating IPs of an unscheduled router DOWN (from the first L3 host only)', () => {
+    const fip = { id: FIP, address: '172.24.4.51', networkId: PUBLIC, fixedPortId: 'p', fixedIp: '10.0.0.6', routerId: ROUTER, status: 'ACTIVE' };
+    const model = l3Model({ router: { hosts: [] }, floatingIps: [fip] });
+    const obs = {} as ObservedHost;
+    assert.deepEqual(floatingIpReports(compile(model, ctx('network1')), obs, model), [{ id: FIP, status: 'DOWN', routerId: ROUTER, fixedIp: '10.0.0.6' }]);
+    assert.deepEqual(floatingIpReports(compile(model, ctx('compute1')), obs, model), []);
+    const down = l3Model({ router: { hosts: [] }, floatingIps: [{ ...fip, status: 'DOWN' }] });
+    assert.deepEqual(floatingIpReports(compile(down, ctx('network1')), obs, down), []);
   });
 });
 

@@ -66,7 +66,12 @@ export function floatingIpReports(plan: HostPlan, obs: ObservedHost, model: Mode
       continue;
     }
     const r = routers.get(f.routerId);
-    if (!r) continue;
+    if (!r) {
+      // Its router is served nowhere (unscheduled from every L3 agent): nothing holds it.
+      const unscheduled = l3.routers.some((x) => x.id === f.routerId && x.hosts.length === 0);
+      if (reportsUnassociated && unscheduled && f.status !== 'DOWN') out.push({ id: f.id, status: 'DOWN', routerId: f.routerId, fixedIp: f.fixedIp });
+      continue;
+    }
     const gateway = r.ports.find((p) => p.kind === 'gateway');
     const held = gateway !== undefined && obs.links.get(r.ns)?.get(gateway.device)?.addresses.includes(`${f.address}/32`) === true;
     const status = r.up && held && wired(plan, obs, r, gateway.portId) && natApplied(plan, obs, r) ? 'ACTIVE' : 'DOWN';
