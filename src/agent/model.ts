@@ -8,6 +8,7 @@ import { selectAllPacked } from '../store/packed.js';
 import { DHCP_AGENT } from '../network/agents/records.js';
 import { loadL3Model, type L3Model } from './model-l3.js';
 import { loadFirewallModel, type FirewallModel } from './model-firewall.js';
+import { parseJsonArrayLenient } from '../util/json.js';
 
 export interface ModelHost {
   readonly name: string;
@@ -72,15 +73,6 @@ export interface Model {
   readonly firewall?: FirewallModel;
 }
 
-function jsonList<T>(text: string): T[] {
-  try {
-    const v = JSON.parse(text) as unknown;
-    return Array.isArray(v) ? (v as T[]) : [];
-  } catch {
-    return [];
-  }
-}
-
 export async function loadModel(db: Db): Promise<Model> {
   const [hosts, networks, segments, subnets, ports, ips, bindings, l3, firewall] = await Promise.all([
     db.selectFrom('hosts').select(['name', 'underlay_ip']).orderBy('name').execute(),
@@ -117,14 +109,14 @@ export async function loadModel(db: Db): Promise<Model> {
     networks: networks.map((n) => ({ id: n.id, mtu: Number(n.mtu), adminStateUp: Number(n.admin_state_up) === 1, segments: segmentsOf.get(n.id) ?? [] })),
     subnets: subnets.map((s) => ({
       id: s.id, networkId: s.network_id, ipVersion: Number(s.ip_version), cidr: s.cidr, gatewayIp: s.gateway_ip, enableDhcp: Number(s.enable_dhcp) === 1,
-      dnsNameservers: jsonList<string>(s.dns_nameservers),
-      hostRoutes: jsonList<{ destination: string; nexthop: string }>(s.host_routes),
+      dnsNameservers: parseJsonArrayLenient<string>(s.dns_nameservers),
+      hostRoutes: parseJsonArrayLenient<{ destination: string; nexthop: string }>(s.host_routes),
     })),
     ports: ports.map((p) => ({
       id: p.id, networkId: p.network_id, mac: p.mac_address.toLowerCase(), deviceOwner: p.device_owner, deviceId: p.device_id, hostId: p.binding_host_id,
       adminStateUp: Number(p.admin_state_up) === 1, status: p.status, vifType: p.binding_vif_type, dnsName: p.dns_name,
       fixedIps: (ipsOf.get(p.id) ?? []).sort((a, b) => a.subnetId.localeCompare(b.subnetId) || a.ip.localeCompare(b.ip)),
-      extraDhcpOpts: jsonList<ModelDhcpOpt>(p.extra_dhcp_opts).filter((o) => typeof o.opt_value === 'string'),
+      extraDhcpOpts: parseJsonArrayLenient<ModelDhcpOpt>(p.extra_dhcp_opts).filter((o) => typeof o.opt_value === 'string'),
     })),
     dhcpHosts,
     l3,

@@ -5,6 +5,7 @@
  * path walk (path.ts) is a pure function tested without a store.
  */
 import type { Db } from '../store/store.js';
+import { parseJsonArrayLenient } from '../util/json.js';
 
 export interface TraceNetwork {
   readonly id: string;
@@ -99,15 +100,6 @@ export interface TraceModel {
   readonly servers: readonly TraceServer[];
 }
 
-function jsonList<T>(text: string): T[] {
-  try {
-    const v = JSON.parse(text) as unknown;
-    return Array.isArray(v) ? (v as T[]) : [];
-  } catch {
-    return [];
-  }
-}
-
 const bool = (v: unknown): boolean => Number(v) === 1 || v === true;
 
 function groupBy<T, V>(rows: readonly T[], key: (r: T) => string, value: (r: T) => V): Map<string, V[]> {
@@ -151,7 +143,7 @@ export async function loadTraceModel(db: Db): Promise<TraceModel> {
       id: p.id, name: p.name, networkId: p.network_id, mac: p.mac_address.toLowerCase(), deviceOwner: p.device_owner, deviceId: p.device_id,
       adminStateUp: bool(p.admin_state_up), status: p.status, hostId: p.binding_host_id, portSecurity: bool(p.port_security_enabled),
       fixedIps: ipsOf.get(p.id) ?? [],
-      allowedAddressPairs: jsonList<{ ip_address: string; mac_address?: string }>(p.allowed_address_pairs),
+      allowedAddressPairs: parseJsonArrayLenient<{ ip_address: string; mac_address?: string }>(p.allowed_address_pairs),
       securityGroups: (groupsOf.get(p.id) ?? []).sort(),
     })),
     groups: groups.map((g) => ({ id: g.id, name: g.name, projectId: g.project_id, stateful: bool(g.stateful) })),

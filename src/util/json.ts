@@ -12,6 +12,15 @@ export function parseJsonArray<T = unknown>(text: string | null | undefined): T[
   return Array.isArray(value) ? (value as T[]) : [];
 }
 
+/** Like parseJsonArray, but a column that is not valid JSON reads as empty (readers that must not fail). */
+export function parseJsonArrayLenient<T = unknown>(text: string | null | undefined): T[] {
+  try {
+    return parseJsonArray<T>(text);
+  } catch {
+    return [];
+  }
+}
+
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
