@@ -59,8 +59,11 @@ export function scopeOf(plan: HostPlan): ObserveScope {
   };
 }
 
-/** Longest rest between two passes while changes keep arriving. */
-const MAX_REST_MS = 1000;
+/**
+ * Longest rest between two passes while changes keep arriving: bounds how late a change waits
+ * behind a busy stretch (issue 7: a floating IP answers within a second of its association).
+ */
+const MAX_REST_MS = 400;
 /**
  * The agent's share of the event loop while changes keep arriving: each ms the loop is busy
  * during a pass is paid back by REST_FACTOR ms without passes, so passes take at most about a
