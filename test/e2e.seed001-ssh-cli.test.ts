@@ -152,4 +152,27 @@ describe('seed 001 end to end: ssh to a floating IP from outside the cloud', { s
     const ssh = await fromOutside(sshArgv(key(), 'cirros', fip, 'hostname'));
     assert.equal(ssh.stdout.trim(), 'cirros-01', ssh.stderr);
   });
+
+  /** One HTTP GET of cirros-01's port 80 from the outside host (timeout, not wget -T: this busybox's -T crashes). */
+  const web = async () => (await run(['node', MAIN, 'exec', '--outside', '--', 'timeout', '3', 'busybox', 'wget', '-q', '-O', '-', `http://${fip}/index.html`],
+    { env: { KUMO_HOME: home }, okCodes: [1, 124, 143, 255], timeoutMs: 30_000 })).stdout.trim();
+
+  it('TCP 80 is dropped until a rule allows it, and passes right after', async () => {
+    await run(['node', MAIN, 'exec', 'cirros-01', '--', 'sh', '-c', 'mkdir -p /tmp/www && echo hello-80 > /tmp/www/index.html && httpd -p 80 -h /tmp/www'], { env: { KUMO_HOME: home } });
+    assert.equal(await web(), '', 'no rule opens tcp 80 yet');
+    await session.ok('demo', NEUTRON, 'security-group-rule-create', '--protocol', 'tcp', '--port-range-min', '80', '--port-range-max', '80', '--direction', 'ingress', 'default');
+    assert.equal(await waitFor('tcp 80 open', async () => (await web()) === 'hello-80', 5_000), true);
+  });
+
+  it('converges to the stored rules after kill -9 right after a rule is deleted', async () => {
+    const rules: Json[] = await session.json('demo', OPENSTACK, 'security', 'group', 'rule', 'list', 'default', '--protocol', 'tcp');
+    const rule = rules.find((r) => r['Port Range'] === '80:80');
+    assert.ok(rule, JSON.stringify(rules));
+    await session.ok('demo', NEUTRON, 'security-group-rule-delete', rule.ID);
+    await session.kumo.kill('SIGKILL');
+    session.kumo = await startKumoProcess({ home, port: session.kumo.port, env: { KUMO_PROVISION_DEMO: '1', KUMO_DATAPLANE: 'linux', KUMO_HOST_ACCESS: '1' } });
+    await waitFor('tcp 80 closed again', async () => (await web()) === '', 15_000);
+    const ssh = await fromOutside(sshArgv(key(), 'cirros', fip, 'hostname'));
+    assert.equal(ssh.stdout.trim(), 'cirros-01', ssh.stderr);
+  });
 });
