@@ -6,6 +6,7 @@
  */
 import type { Db } from '../store/store.js';
 import { L3_AGENT } from '../network/agents/records.js';
+import { groupBy } from '../util/group.js';
 
 export interface ModelRouter {
   readonly id: string;
@@ -70,14 +71,10 @@ export async function loadL3Model(db: Db): Promise<L3Model> {
     db.selectFrom('subnets').select(['id', 'allocation_pools']).execute(),
     db.selectFrom('agents').select('host').where('agent_type', '=', L3_AGENT).orderBy('host').execute(),
   ]);
-  const group = <T extends { router_id: string }>(rows: readonly T[]) => {
-    const m = new Map<string, T[]>();
-    for (const r of rows) m.set(r.router_id, [...(m.get(r.router_id) ?? []), r]);
-    return m;
-  };
-  const portsOf = group(routerPorts);
-  const routesOf = group(routes);
-  const hostsOf = group(bindings);
+  const byRouter = (r: { router_id: string }) => r.router_id;
+  const portsOf = groupBy(routerPorts, byRouter);
+  const routesOf = groupBy(routes, byRouter);
+  const hostsOf = groupBy(bindings, byRouter);
   return {
     routers: routers.map((r) => ({
       id: r.id, adminStateUp: Number(r.admin_state_up) === 1, enableSnat: Number(r.enable_snat) === 1, gwPortId: r.gw_port_id,

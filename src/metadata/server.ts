@@ -94,10 +94,10 @@ export class MetadataService {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const head = req.method === 'HEAD';
-    const path0 = (req.url ?? '/').split('?')[0] as string;
-    const posting = req.method === 'POST' && PASSWORD_PATH.test(path0);
+    const path = (req.url ?? '/').split('?')[0] as string;
+    const posting = req.method === 'POST' && PASSWORD_PATH.test(path);
     if (req.method !== 'GET' && !head && !posting) {
-      reply(res, 405, 'Method Not Allowed\n', TYPES.text, false, { allow: PASSWORD_PATH.test(path0) ? 'GET, HEAD, POST' : 'GET, HEAD' });
+      reply(res, 405, 'Method Not Allowed\n', TYPES.text, false, { allow: PASSWORD_PATH.test(path) ? 'GET, HEAD, POST' : 'GET, HEAD' });
       return;
     }
     const networkId = req.headers[NETWORK_HEADER];
@@ -107,7 +107,6 @@ export class MetadataService {
       reply(res, 400, 'Bad Request\n', TYPES.text, head);
       return;
     }
-    const path = (req.url ?? '/').split('?')[0] as string;
     const uuid = path.length <= MAX_PATH ? await instanceAtSource(this.options.db, networkId.trim(), source.trim()) : null;
     const md = uuid ? await loadInstanceMetadata(this.options.db, uuid) : null;
     if (!md) {

@@ -5,6 +5,7 @@
  * path walk (path.ts) is a pure function tested without a store.
  */
 import type { Db } from '../store/store.js';
+import { groupBy } from '../util/group.js';
 import { parseJsonArrayLenient } from '../util/json.js';
 
 export interface TraceNetwork {
@@ -101,17 +102,6 @@ export interface TraceModel {
 }
 
 const bool = (v: unknown): boolean => Number(v) === 1 || v === true;
-
-function groupBy<T, V>(rows: readonly T[], key: (r: T) => string, value: (r: T) => V): Map<string, V[]> {
-  const out = new Map<string, V[]>();
-  for (const r of rows) {
-    const k = key(r);
-    const list = out.get(k);
-    if (list) list.push(value(r));
-    else out.set(k, [value(r)]);
-  }
-  return out;
-}
 
 export async function loadTraceModel(db: Db): Promise<TraceModel> {
   const [networks, subnets, ports, ips, bindings, groups, rules, routers, routes, routerPorts, l3, fips, servers] = await Promise.all([

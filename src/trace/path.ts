@@ -6,7 +6,7 @@
  * port's ingress rules — stopping at the first hop that drops it and naming what decided.
  * Pure: it reads a TraceModel and nothing else.
  */
-import { cidrContains, parseCidr, parseIp } from '../network/ipam/ip.js';
+import { addressInCidr, parseIp } from '../network/ipam/ip.js';
 import { describeFlow, type Flow } from './flow.js';
 import type { TraceModel, TraceNetwork, TracePort, TraceRouter, TraceServer, TraceSubnet } from './model.js';
 import { describeRule, securityGroupVerdict, type Direction } from './security-groups.js';
@@ -64,12 +64,6 @@ const ACTIVE = 'ACTIVE';
 const RUNNING = 1;
 const MAX_ROUTER_HOPS = 8;
 
-function contains(cidr: string, address: string): boolean {
-  const c = parseCidr(cidr);
-  const ip = parseIp(address);
-  return c !== null && ip !== null && cidrContains(c, ip.version, ip.value);
-}
-
 class Walk {
   readonly hops: Hop[] = [];
   private routerHops = 0;
@@ -103,12 +97,12 @@ class Walk {
   }
 
   onLinkSubnet(networkId: string, address: string): TraceSubnet | undefined {
-    return this.subnetsOf(networkId).find((s) => contains(s.cidr, address));
+    return this.subnetsOf(networkId).find((s) => addressInCidr(s.cidr, address));
   }
 
   portHolding(networkId: string, address: string): TracePort | undefined {
     return this.m.ports.find((p) => p.networkId === networkId && p.fixedIps.some((a) => a.ip === address))
-      ?? this.m.ports.find((p) => p.networkId === networkId && p.allowedAddressPairs.some((a) => (a.ip_address.includes('/') ? contains(a.ip_address, address) : a.ip_address === address)));
+      ?? this.m.ports.find((p) => p.networkId === networkId && p.allowedAddressPairs.some((a) => (a.ip_address.includes('/') ? addressInCidr(a.ip_address, address) : a.ip_address === address)));
   }
 
   portIp(port: TracePort): string | undefined {
@@ -219,7 +213,7 @@ class Walk {
         return this.onNetwork(itf.networkId, src, dst, at);
       }
     }
-    const extra = router.routes.find((r) => contains(r.destination, dst));
+    const extra = router.routes.find((r) => addressInCidr(r.destination, dst));
     if (extra) {
       this.pass(at, `extra route ${extra.destination} via ${extra.nexthop}`);
       const via = this.interfacesOf(router).find((p) => this.onLinkSubnet(p.networkId, extra.nexthop));
@@ -284,7 +278,7 @@ class Walk {
 
   upstream(src: string, dst: string, untranslated: boolean): boolean {
     if (!this.outside) return this.drop('upstream router', `${dst} is beyond the upstream router, which routes only to Kumo's outside host`);
-    if (!contains(this.outside.cidr, dst)) return this.drop('upstream router', `no route to ${dst}: the sandboxed upstream is a dead end beyond ${this.outside.cidr}`);
+    if (!addressInCidr(this.outside.cidr, dst)) return this.drop('upstream router', `no route to ${dst}: the sandboxed upstream is a dead end beyond ${this.outside.cidr}`);
     if (dst !== this.outside.hostIp) return this.drop('upstream router', `nothing at ${dst} on the outside network (the outside host is ${this.outside.hostIp})`);
     if (untranslated) return this.drop('outside host', `the reply to ${src} has no route back (SNAT disabled)`);
     this.pass('outside host', `delivered to the outside host ${dst}, which sees the source ${src}`);

@@ -4,7 +4,7 @@
  * pass by connection tracking). Kept independent of the data plane's firewall compiler, so a
  * trace can disagree with the kernel and say so.
  */
-import { cidrContains, parseCidr, parseIp } from '../network/ipam/ip.js';
+import { addressInCidr } from '../network/ipam/ip.js';
 import { protocolNumber } from '../network/security-groups/protocols.js';
 import { isIcmp, type Flow } from './flow.js';
 import type { TraceModel, TracePort, TraceRule } from './model.js';
@@ -17,12 +17,6 @@ export interface RuleVerdict {
   readonly rule: TraceRule | null;
   /** Why nothing matched, or a caveat about the match. */
   readonly note: string;
-}
-
-function inPrefix(prefix: string, address: string): boolean {
-  const c = parseCidr(prefix);
-  const ip = parseIp(address);
-  return c !== null && ip !== null && cidrContains(c, ip.version, ip.value);
 }
 
 /** Addresses a remote group stands for: its member ports' fixed IPs and allowed address pairs. */
@@ -58,9 +52,9 @@ function portsMatch(rule: TraceRule, flow: Flow): boolean {
 }
 
 function remoteMatches(model: TraceModel, rule: TraceRule, remote: string): boolean {
-  if (rule.remoteIpPrefix !== null) return inPrefix(rule.remoteIpPrefix, remote);
+  if (rule.remoteIpPrefix !== null) return addressInCidr(rule.remoteIpPrefix, remote);
   if (rule.remoteGroupId !== null) {
-    return groupMembers(model, rule.remoteGroupId).some((m) => (m.includes('/') ? inPrefix(m, remote) : m === remote));
+    return groupMembers(model, rule.remoteGroupId).some((m) => (m.includes('/') ? addressInCidr(m, remote) : m === remote));
   }
   // Address-group members are not part of the trace model: such a rule never counts as a match.
   if (rule.remoteAddressGroupId !== null) return false;

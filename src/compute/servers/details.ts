@@ -6,6 +6,7 @@
 import type { InstanceFaultRow, InstanceRow } from '../../store/schema-servers.js';
 import type { Db, Tx } from '../../store/store.js';
 import { hostAlive } from '../../hosts/registry.js';
+import { groupBy } from '../../util/group.js';
 
 export interface ServerAddress {
   readonly network: string;
@@ -42,17 +43,6 @@ async function inChunks<T>(ids: readonly string[], run: (chunk: string[]) => Pro
   const out: T[] = [];
   for (let i = 0; i < ids.length; i += CHUNK) out.push(...await run(ids.slice(i, i + CHUNK)));
   return out;
-}
-
-function group<T>(rows: readonly T[], key: (r: T) => string): Map<string, T[]> {
-  const map = new Map<string, T[]>();
-  for (const r of rows) {
-    const k = key(r);
-    const list = map.get(k);
-    if (list) list.push(r);
-    else map.set(k, [r]);
-  }
-  return map;
 }
 
 function ipVersion(addr: string): 4 | 6 {
@@ -98,15 +88,15 @@ export async function loadExtras(db: Db | Tx, rows: readonly InstanceRow[], opti
     inChunks(ids, (c) => db.selectFrom('instance_system_metadata').select(['instance_uuid', 'value'])
       .where('key', '=', 'pinned_availability_zone').where('instance_uuid', 'in', c).execute()),
   ]);
-  const metaBy = group(meta, (r) => r.instance_uuid);
-  const tagsBy = group(tags, (r) => r.instance_uuid);
-  const portsBy = group(ports, (r) => r.instance_uuid);
-  const ipsBy = group(ips, (r) => r.port_id);
-  const groupsBy = group(groups, (r) => r.instance_uuid);
-  const faultsBy = group(faults, (r) => r.instance_uuid);
-  const membersBy = group(members, (r) => r.server_id);
+  const metaBy = groupBy(meta, (r) => r.instance_uuid);
+  const tagsBy = groupBy(tags, (r) => r.instance_uuid);
+  const portsBy = groupBy(ports, (r) => r.instance_uuid);
+  const ipsBy = groupBy(ips, (r) => r.port_id);
+  const groupsBy = groupBy(groups, (r) => r.instance_uuid);
+  const faultsBy = groupBy(faults, (r) => r.instance_uuid);
+  const membersBy = groupBy(members, (r) => r.server_id);
   const hostBy = new Map(hosts.map((h) => [h.name, h]));
-  const floatingBy = group(floating, (r) => `${r.fixed_port_id}|${r.fixed_ip_address}`);
+  const floatingBy = groupBy(floating, (r) => `${r.fixed_port_id}|${r.fixed_ip_address}`);
   const pinnedBy = new Map(pinned.map((p) => [p.instance_uuid, p.value]));
   for (const row of rows) {
     const addresses: ServerAddress[] = [];

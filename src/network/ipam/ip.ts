@@ -114,6 +114,13 @@ export function cidrContains(c: Cidr, version: IpVersion, value: bigint): boolea
   return version === c.version && value >= c.network && value <= lastAddress(c);
 }
 
+/** True when `address` (text) lies in `cidr` (text, host bits allowed); false when either does not parse. */
+export function addressInCidr(cidr: string, address: string): boolean {
+  const c = parseCidr(cidr);
+  const ip = parseIp(address);
+  return c !== null && ip !== null && cidrContains(c, ip.version, ip.value);
+}
+
 export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
   return a.version === b.version && a.network <= lastAddress(b) && b.network <= lastAddress(a);
 }
