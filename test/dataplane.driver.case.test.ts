@@ -20,8 +20,7 @@ import { LinuxDataplane } from '../src/dataplane/drivers/linux/driver.js';
 import { run } from '../src/dataplane/linux/exec.js';
 import { processStartTime } from '../src/dataplane/linux/proc.js';
 import { homeHash } from '../src/dataplane/names.js';
-import type { HostPlan } from '../src/dataplane/plan.js';
-import { leftoverNamespaces, ping, processesMentioning, rootSkip } from './helpers/dataplane.js';
+import { converge, leftoverNamespaces, ping, processesMentioning, rootSkip } from './helpers/dataplane.js';
 import { assertRootNetnsUnchanged, snapshotRootNetns, type RootSnapshot } from './helpers/root-netns.js';
 
 interface Harness {
@@ -85,17 +84,6 @@ function sampleModel(hosts: readonly string[] = ['compute1']): { model: Model; n
 const context = (home: string, host: string): CompileContext => ({
   host, home, homeHash: homeHash(home), underlayPrefixLen: 24, physicalMtu: 1500, dhcp: { domain: 'openstacklocal', leaseSeconds: 86400 },
 });
-
-/** diff → apply until nothing is left to do; returns the number of passes that changed something. */
-async function converge(driver: DataplaneDriver, plan: HostPlan): Promise<number> {
-  for (let pass = 0; pass < 4; pass++) {
-    const actions = diff(plan, await driver.observe(scopeOf(plan)));
-    if (actions.length === 0) return pass;
-    await driver.apply(actions);
-  }
-  assert.deepEqual(diff(plan, await driver.observe(scopeOf(plan))), [], 'did not converge');
-  return 4;
-}
 
 for (const h of HARNESSES) {
   describe(`dataplane driver: ${h.name}`, { skip: h.skip }, () => {

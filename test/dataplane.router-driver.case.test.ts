@@ -17,8 +17,7 @@ import { FakeDataplane, FakeKernel } from '../src/dataplane/drivers/fake/driver.
 import { LinuxDataplane } from '../src/dataplane/drivers/linux/driver.js';
 import { run } from '../src/dataplane/linux/exec.js';
 import { homeHash } from '../src/dataplane/names.js';
-import type { HostPlan } from '../src/dataplane/plan.js';
-import { leftoverNamespaces, rootSkip } from './helpers/dataplane.js';
+import { converge, leftoverNamespaces, rootSkip } from './helpers/dataplane.js';
 import { IF_PORT, l3Model, ROUTER } from './helpers/l3-model.js';
 import { assertRootNetnsUnchanged, snapshotRootNetns, type RootSnapshot } from './helpers/root-netns.js';
 
@@ -55,16 +54,6 @@ const HARNESSES: Harness[] = [
 const context = (home: string, hostAccess = false): CompileContext => ({
   host: 'network1', home, homeHash: homeHash(home), underlayPrefixLen: 24, physicalMtu: 1500, dhcp: { domain: 'openstacklocal', leaseSeconds: 86400 }, hostAccess,
 });
-
-async function converge(driver: DataplaneDriver, plan: HostPlan): Promise<number> {
-  for (let pass = 0; pass < 4; pass++) {
-    const actions = diff(plan, await driver.observe(scopeOf(plan)));
-    if (actions.length === 0) return pass;
-    await driver.apply(actions);
-  }
-  assert.deepEqual(diff(plan, await driver.observe(scopeOf(plan))), [], 'did not converge');
-  return 4;
-}
 
 for (const h of HARNESSES) {
   describe(`dataplane routers: ${h.name}`, { skip: h.skip }, () => {

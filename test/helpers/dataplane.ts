@@ -6,6 +6,11 @@
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
+import assert from 'node:assert/strict';
+import { scopeOf } from '../../src/agent/agent.js';
+import { diff } from '../../src/dataplane/diff.js';
+import type { DataplaneDriver } from '../../src/dataplane/driver.js';
+import type { HostPlan } from '../../src/dataplane/plan.js';
 import { run } from '../../src/dataplane/linux/exec.js';
 import { addNamespace, ipBatch, line, listNamespaces } from '../../src/dataplane/linux/ip.js';
 import { homeHash, homePrefix, tapMac, tapName } from '../../src/dataplane/names.js';
@@ -119,4 +124,15 @@ export function processesMentioning(text: string): number[] {
     }
   }
   return pids;
+}
+
+/** diff → apply until nothing is left to do; returns the number of passes that changed something. */
+export async function converge(driver: DataplaneDriver, plan: HostPlan): Promise<number> {
+  for (let pass = 0; pass < 4; pass++) {
+    const actions = diff(plan, await driver.observe(scopeOf(plan)));
+    if (actions.length === 0) return pass;
+    await driver.apply(actions);
+  }
+  assert.deepEqual(diff(plan, await driver.observe(scopeOf(plan))), [], 'did not converge');
+  return 4;
 }
