@@ -14,10 +14,8 @@ import { InstanceNotFoundOnHost, PowerState, type ComputeDriver, type InstanceSp
 import { LinuxComputeDriver } from '../src/compute/driver/linux/linux-driver.js';
 import { initMarker } from '../src/compute/driver/linux/state.js';
 import { runJson } from '../src/dataplane/linux/exec.js';
-import { namespacePids } from '../src/dataplane/linux/ip.js';
-import { processArgv } from '../src/dataplane/linux/proc.js';
 import { waitFor } from './helpers/dataplane.js';
-import { linuxHostSkip, prepareLinuxHost, type LinuxHost } from './helpers/linux-host.js';
+import { instanceInits, linuxHostSkip, prepareLinuxHost, type LinuxHost } from './helpers/linux-host.js';
 
 const HOST = process.env.KUMO_TEST_COMPUTE_HOST || hostname();
 
@@ -57,10 +55,7 @@ function linuxHarness(): Harness {
     async guest(driver, uuid) {
       const ns = (driver as LinuxComputeDriver).files.read(uuid)?.ns as string;
       const links = await runJson<{ ifname: string; address: string }[]>(['ip', '-n', ns, '-j', 'link', 'show']);
-      const inits = (await namespacePids(ns)).filter((pid) => {
-        const argv = processArgv(pid) ?? [];
-        return argv.includes(initMarker(uuid)) && argv.some((a) => a.endsWith('/sbin/init'));
-      });
+      const inits = await instanceInits(ns, initMarker(uuid));
       return { nics: links.filter((l) => l.ifname.startsWith('ens')).map((l) => `${l.ifname} ${l.address}`), inits: inits.length };
     },
     async tearDown() {

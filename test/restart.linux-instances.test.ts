@@ -20,6 +20,7 @@ import { passwordToken, request, type RequestOptions, type TestResponse } from '
 import { ping, processesMentioning, rootSkip, waitFor } from './helpers/dataplane.js';
 import { removeHome, startKumoProcess, type KumoProcess } from './helpers/process.js';
 import { assertRootNetnsUnchanged, rootMounts, snapshotRootNetns, type RootSnapshot } from './helpers/root-netns.js';
+import { instanceInits } from './helpers/linux-host.js';
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const SERVERS = 20;
@@ -135,8 +136,7 @@ describe('linux instances: kill -9 while 20 servers boot, restart, then kumo dow
 
     for (const s of list) {
       const ns = `${prefix}${s.instanceName}`;
-      const inits = (await namespacePids(ns)).filter((pid) => (processArgv(pid) ?? []).some((a) => a.endsWith('/sbin/init')));
-      assert.equal(inits.length, 1, `${s.instanceName}: one init`);
+      assert.equal((await instanceInits(ns)).length, 1, `${s.instanceName}: one init`);
     }
     const dnsmasqs = (await namespacePids(qdhcp)).filter((pid) => (processArgv(pid)?.[0] ?? '').endsWith('dnsmasq'));
     assert.equal(dnsmasqs.length, 1, 'one dnsmasq');

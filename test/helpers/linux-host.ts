@@ -16,6 +16,8 @@ import { scopeOf } from '../../src/agent/agent.js';
 import { diff } from '../../src/dataplane/diff.js';
 import { LinuxDataplane } from '../../src/dataplane/drivers/linux/driver.js';
 import { homeHash } from '../../src/dataplane/names.js';
+import { namespacePids } from '../../src/dataplane/linux/ip.js';
+import { processArgv, processParent } from '../../src/dataplane/linux/proc.js';
 import { leftoverNamespaces, processesMentioning, rootSkip } from './dataplane.js';
 import { assertRootNetnsUnchanged, rootMounts, snapshotRootNetns } from './root-netns.js';
 
@@ -63,4 +65,20 @@ export async function prepareLinuxHost(host: string, prefix = 'kumo-linux-host-'
       rmSync(home, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The instance inits running in a namespace: processes whose argv is `.../sbin/init` (with the
+ * instance's marker when given) and whose parent is not one of them. The cirros init is a shell
+ * script, and a command substitution forks a subshell that shows the same argv until it execs;
+ * counting those would see two inits where one runs.
+ */
+export async function instanceInits(ns: string, marker?: string): Promise<number[]> {
+  const looksLikeInit = (pid: number): boolean => {
+    const argv = processArgv(pid) ?? [];
+    return argv.some((a) => a.endsWith('/sbin/init')) && (marker === undefined || argv.includes(marker));
+  };
+  const candidates = (await namespacePids(ns)).filter(looksLikeInit);
+  const set = new Set(candidates);
+  return candidates.filter((pid) => !set.has(processParent(pid) ?? -1));
 }

@@ -30,6 +30,17 @@ export function processState(pid: number): string | null {
   }
 }
 
+/** The parent PID (field 4 of /proc/<pid>/stat), or null when the process is gone. */
+export function processParent(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    return Number.isFinite(ppid) ? ppid : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The process's argv, or null when it is gone. */
 export function processArgv(pid: number): string[] | null {
   try {
