@@ -47,6 +47,8 @@ export interface PassResult {
 
 export const UNDERLAY_PREFIX_LEN = 24;
 
+const isConntrackCleanup = (a: Action): boolean => a.op === 'firewall.conntrack' || a.op === 'nat.conntrack';
+
 export function scopeOf(plan: HostPlan): ObserveScope {
   return {
     host: plan.host, hostNs: plan.hostNs, fabricNs: plan.fabric.ns,
@@ -134,8 +136,11 @@ export class Agent {
     let applyError: Error | null = null;
     if (actions.length > 0) {
       for (const a of actions) this.options.logger?.debug({ host: this.options.host }, describe(a));
+      // Ending the flows a firewall or NAT change no longer admits is cleanup: it runs after
+      // a booting instance held for its DHCP entry (settled()) has been let go.
+      const cleanup = actions.filter(isConntrackCleanup);
       try {
-        await this.driver.apply(actions);
+        await this.driver.apply(actions.filter((a) => !isConntrackCleanup(a)));
       } catch (err) {
         applyError = err as Error;
       }
@@ -143,6 +148,7 @@ export class Agent {
         // Applied means written and reloaded: a booting instance need not wait for the re-read.
         this.dhcpReady = dhcpReadyPorts(plan, model, plannedHostFile(plan));
         this.wake();
+        if (cleanup.length > 0) await this.driver.apply(cleanup).catch((err: Error) => { applyError = err; });
       }
       observed = await this.driver.observe(scope);
     }

@@ -1,8 +1,9 @@
 /**
- * nftables tables on the kernel: a replace is one transaction, then the table's stateless
- * listing is hashed and kept under $KUMO_HOME/dataplane/nft/ so a later observation notices a
- * table changed behind Kumo's back (a rule deleted by hand) and the diff writes it again. A
- * missing hash file (a lost home directory) just costs one more atomic replace.
+ * nftables tables on the kernel: a replace is one transaction; the first observation after it
+ * hashes the table's stateless listing and keeps the hash under $KUMO_HOME/dataplane/nft/, so a
+ * later observation notices a table changed behind Kumo's back (a rule deleted by hand) and the
+ * diff writes it again. A missing hash file (a lost home directory) just costs one more atomic
+ * replace.
  */
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,23 +21,27 @@ function readOrNull(path: string): string | null {
   }
 }
 
+/** What a replace notes until the next observation reads the table back: the plan hash it wrote. */
+const PENDING = 'pending ';
+
 /**
  * Replaces several tables of one namespace in ONE transaction (e.g. the firewall's bridge and
- * inet tables, which must change together), then notes each table's listing hash.
+ * inet tables, which must change together). The listing hash that detects drift is taken by
+ * the next observation (the agent observes right after it applies): listing here as well would
+ * put a second `nft list` on the way of every change, a booting instance's firewall included.
  */
 export async function replaceTables(home: string, ns: string, tables: readonly Pick<NftTablePlan, 'family' | 'name' | 'body' | 'hash'>[]): Promise<void> {
   // Forgotten first: a crash between the transaction and the note leaves "unknown", never a stale match.
   for (const t of tables) rmSync(stateFile(home, ns, t.family, t.name), { force: true });
   await nftTransaction(ns, tables.map(nftReplaceText).join(''));
-  const listed = new Map(parseListing(await nftListRuleset(ns)).map((l) => [nftKey(l.family, l.name), l]));
   mkdirSync(join(home, 'dataplane', 'nft', ns), { recursive: true, mode: 0o700 });
-  for (const t of tables) {
-    const l = listed.get(nftKey(t.family, t.name));
-    if (!l) throw new Error(`nft table ${t.family} ${t.name} missing in ${ns} right after its transaction`);
-    const file = stateFile(home, ns, t.family, t.name);
-    writeFileSync(`${file}.tmp`, `${listingHash(l.text)}\n`, { mode: 0o600 });
-    renameSync(`${file}.tmp`, file);
-  }
+  for (const t of tables) noteState(home, ns, t.family, t.name, `${PENDING}${t.hash}`);
+}
+
+function noteState(home: string, ns: string, family: string, name: string, text: string): void {
+  const file = stateFile(home, ns, family, name);
+  writeFileSync(`${file}.tmp`, `${text}\n`, { mode: 0o600 });
+  renameSync(`${file}.tmp`, file);
 }
 
 export async function deleteTable(home: string, ns: string, family: string, name: string): Promise<void> {
@@ -57,7 +62,12 @@ export async function observeTables(home: string, namespaces: readonly string[])
     const tables = new Map<string, ObservedNftTable>();
     for (const t of parseListing(listing)) {
       if (!isOwnedTable(t.name)) continue;
-      const noted = readOrNull(stateFile(home, ns, t.family, t.name));
+      let noted = readOrNull(stateFile(home, ns, t.family, t.name));
+      // The first listing after Kumo's own replace (carrying the hash it wrote) is the reference.
+      if (noted !== null && t.hash !== null && noted === `${PENDING}${t.hash}`) {
+        noted = listingHash(t.text);
+        noteState(home, ns, t.family, t.name, noted);
+      }
       tables.set(nftKey(t.family, t.name), { family: t.family, name: t.name, hash: t.hash, drifted: noted !== listingHash(t.text) });
     }
     out.set(ns, tables);
