@@ -229,19 +229,15 @@ describe('network: port attributes', () => {
       return original(...args);
     };
     let res;
-    const start = performance.now();
     try {
       res = await cloud.request('GET', `/network/v2.0/ports?network_id=${big.id}`, { token: admin });
     } finally {
       delete (executor as { executeQuery?: unknown }).executeQuery;
     }
-    const elapsed = performance.now() - start;
     assert.equal(res.body.ports.length, 1000);
     assert.ok(statements <= 5, `${statements} statements for one list`);
     assert.ok(res.body.ports.every((p: Json) => p.fixed_ips.length === 1 && p.security_groups.length === 1));
-    if (process.env.KUMO_TEST_VERBOSE) console.log(`list of 1,000 ports: ${elapsed.toFixed(1)} ms, ${statements} statements`);
-    // The target is 25 ms (see bench/); this bound only catches a per-port query creeping in on a busy machine.
-    assert.ok(elapsed < 2000, `list took ${elapsed.toFixed(1)} ms`);
+    // How fast is bench/'s question (target 25 ms); a per-port query creeping in fails the count above.
   });
 });
 
