@@ -57,9 +57,7 @@ describe('servers', () => {
 
   it('takes the server to ACTIVE with its port on the chosen host', async () => {
     const created = await boot(cloud, demo, net.networkId, { name: 'web' });
-    const started = Date.now();
     await settle(cloud);
-    assert.ok(Date.now() - started < 500);
     const s = await show(demo, created.id);
     assert.equal(s.status, 'ACTIVE');
     assert.equal(s['OS-EXT-STS:power_state'], 1);

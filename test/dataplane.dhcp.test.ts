@@ -136,12 +136,10 @@ describe('dataplane: DHCP and L2 with real packets', { skip: rootSkip() }, () =>
   it('puts back the DHCP veth deleted by hand within seconds, and DHCP answers again', async () => {
     const tap = tapName(dhcpPort.id);
     await run(['ip', '-n', hostNs, 'link', 'delete', tap]);
-    const started = Date.now();
     await waitFor('the DHCP tap to come back', async () => {
       const links = await runJson<{ ifname: string; master?: string }[]>(['ip', '-n', hostNs, '-j', 'link', 'show']);
       return links.some((l) => l.ifname === tap && l.master?.startsWith('brq'));
     }, 15_000);
-    assert.ok(Date.now() - started < 15_000);
     const again = await dhcpClient(nics[0] as TestNic, home, 'vm1-again');
     assert.equal(again.ip, ports[0]?.fixed_ips[0].ip_address);
   });
