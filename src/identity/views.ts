@@ -17,23 +17,23 @@ export function collectionLinks(request: FastifyRequest): { self: string; previo
   return { self: `${baseUrl(request)}${request.url}`, previous: null, next: null };
 }
 
+/** Every Keystone entity alike: the client's extra attributes, then the id, the entity's own fields, its self link. */
+function entityView(request: FastifyRequest, collection: string, row: { readonly id: string; readonly extra: string }, fields: Record<string, unknown>): Record<string, unknown> {
+  return { ...parseJsonObject(row.extra), id: row.id, ...fields, links: selfLink(request, `${collection}/${row.id}`) };
+}
+
 export function domainView(request: FastifyRequest, row: DomainRow): Record<string, unknown> {
-  return {
-    ...parseJsonObject(row.extra),
-    id: row.id,
+  return entityView(request, 'domains', row, {
     name: row.name,
     description: row.description,
     enabled: row.enabled === 1,
     tags: [],
     options: {},
-    links: selfLink(request, `domains/${row.id}`),
-  };
+  });
 }
 
 export function projectView(request: FastifyRequest, row: ProjectRow, tags: readonly string[]): Record<string, unknown> {
-  return {
-    ...parseJsonObject(row.extra),
-    id: row.id,
+  return entityView(request, 'projects', row, {
     name: row.name,
     domain_id: row.domain_id,
     description: row.description,
@@ -42,15 +42,12 @@ export function projectView(request: FastifyRequest, row: ProjectRow, tags: read
     is_domain: false,
     tags: [...tags],
     options: {},
-    links: selfLink(request, `projects/${row.id}`),
-  };
+  });
 }
 
 /** A domain seen through /v3/projects (is_domain=true), as Keystone shows it. */
 export function domainAsProjectView(request: FastifyRequest, row: DomainRow): Record<string, unknown> {
-  return {
-    ...parseJsonObject(row.extra),
-    id: row.id,
+  return entityView(request, 'projects', row, {
     name: row.name,
     domain_id: null,
     description: row.description,
@@ -59,21 +56,17 @@ export function domainAsProjectView(request: FastifyRequest, row: DomainRow): Re
     is_domain: true,
     tags: [],
     options: {},
-    links: selfLink(request, `projects/${row.id}`),
-  };
+  });
 }
 
 export function userView(request: FastifyRequest, row: UserRow): Record<string, unknown> {
-  const view: Record<string, unknown> = {
-    ...parseJsonObject(row.extra),
-    id: row.id,
+  const view = entityView(request, 'users', row, {
     name: row.name,
     domain_id: row.domain_id,
     enabled: row.enabled === 1,
     password_expires_at: row.password_expires_at,
     options: parseJsonObject(row.options),
-    links: selfLink(request, `users/${row.id}`),
-  };
+  });
   if (row.default_project_id) view.default_project_id = row.default_project_id;
   if (row.description) view.description = row.description;
   if (row.email) view.email = row.email;
@@ -81,26 +74,16 @@ export function userView(request: FastifyRequest, row: UserRow): Record<string, 
 }
 
 export function groupView(request: FastifyRequest, row: GroupRow): Record<string, unknown> {
-  return {
-    ...parseJsonObject(row.extra),
-    id: row.id,
-    name: row.name,
-    domain_id: row.domain_id,
-    description: row.description,
-    links: selfLink(request, `groups/${row.id}`),
-  };
+  return entityView(request, 'groups', row, { name: row.name, domain_id: row.domain_id, description: row.description });
 }
 
 export function roleView(request: FastifyRequest, row: RoleRow): Record<string, unknown> {
-  return {
-    ...parseJsonObject(row.extra),
-    id: row.id,
+  return entityView(request, 'roles', row, {
     name: row.name,
     domain_id: row.domain_id === '' ? null : row.domain_id,
     description: row.description || null,
     options: parseJsonObject(row.options),
-    links: selfLink(request, `roles/${row.id}`),
-  };
+  });
 }
 
 export function roleRefView(request: FastifyRequest, row: Pick<RoleRow, 'id' | 'name'>): Record<string, unknown> {
@@ -108,37 +91,20 @@ export function roleRefView(request: FastifyRequest, row: Pick<RoleRow, 'id' | '
 }
 
 export function regionView(request: FastifyRequest, row: RegionRow): Record<string, unknown> {
-  return {
-    ...parseJsonObject(row.extra),
-    id: row.id,
-    description: row.description,
-    parent_region_id: row.parent_region_id,
-    links: selfLink(request, `regions/${row.id}`),
-  };
+  return entityView(request, 'regions', row, { description: row.description, parent_region_id: row.parent_region_id });
 }
 
 export function serviceView(request: FastifyRequest, row: ServiceRow): Record<string, unknown> {
-  return {
-    ...parseJsonObject(row.extra),
-    id: row.id,
-    type: row.type,
-    name: row.name,
-    description: row.description,
-    enabled: row.enabled === 1,
-    links: selfLink(request, `services/${row.id}`),
-  };
+  return entityView(request, 'services', row, { type: row.type, name: row.name, description: row.description, enabled: row.enabled === 1 });
 }
 
 export function endpointView(request: FastifyRequest, row: EndpointRow): Record<string, unknown> {
-  return {
-    ...parseJsonObject(row.extra),
-    id: row.id,
+  return entityView(request, 'endpoints', row, {
     interface: row.interface,
     region: row.region_id,
     region_id: row.region_id,
     service_id: row.service_id,
     url: row.url,
     enabled: row.enabled === 1,
-    links: selfLink(request, `endpoints/${row.id}`),
-  };
+  });
 }
