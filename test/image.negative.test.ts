@@ -8,15 +8,13 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { listRoutes, type RouteEntry } from '../src/api/app.js';
+import type { RouteEntry } from '../src/api/app.js';
 import { badTokens } from './helpers/bad-tokens.js';
 import { startTestCloud, type TestCloud, type TestResponse } from './helpers/cloud.js';
 import { createImage, PATCH_21, projectId, readerToken, upload, V2 } from './helpers/image-fixtures.js';
-import { snapshot } from './helpers/snapshot.js';
+import { assertStoreUnchangedBy, sweptRoutes } from './helpers/negative-sweep.js';
 
 const MISSING = '0b8e2a4c-5f2d-4a4e-9a55-3c0e8a7d9f11';
-/** Tables that change by themselves (heartbeats) or by token revocations. */
-const IGNORED_TABLES = ['hosts', 'revocation_events'];
 
 function assertGlanceError(res: TestResponse, where: string): void {
   assert.ok(res.status < 500, `${where} answered ${res.status}: ${res.text}`);
@@ -38,13 +36,14 @@ describe('image: bad input never breaks anything', () => {
 
   const concrete = (url: string, values: Record<string, string>) =>
     url.replace(/:([A-Za-z_]+)/g, (_m, name: string) => values[name] ?? MISSING).replace(/\*$/, values.tag ?? 'tag');
-  const state = async () => ({ db: await snapshot(cloud.store, IGNORED_TABLES), files: readdirSync(join(cloud.config.home, 'images')).sort() });
+  /** The image files must not change either. */
+  const unchangedBy = (sweep: () => Promise<void>) => assertStoreUnchangedBy(cloud, sweep, () => readdirSync(join(cloud.config.home, 'images')).sort());
   const send = (method: string, path: string, token: string | undefined, rawBody?: string, contentType?: string) =>
     cloud.request(method, path, { token, rawBody, headers: { accept: 'application/json', ...(contentType ? { 'content-type': contentType } : {}) } });
 
   before(async () => {
     cloud = await startTestCloud();
-    routes = listRoutes(cloud.app).filter((r) => r.url.startsWith('/image') && r.method !== 'HEAD' && r.method !== 'OPTIONS');
+    routes = sweptRoutes(cloud, (r) => r.url.startsWith('/image'));
     admin = await cloud.token('admin');
     demo = await cloud.token('demo');
     reader = await readerToken(cloud);
@@ -67,19 +66,18 @@ describe('image: bad input never breaks anything', () => {
   });
 
   it('answers 401 to missing, forged and expired tokens everywhere', async () => {
-    const before = await state();
-    for (const route of routes.filter((r) => !r.public)) {
-      for (const [label, token] of [['none', undefined], ['forged', forged], ['expired', expired]] as const) {
-        const res = await send(route.method, concrete(route.url, ids), token, ['GET', 'DELETE'].includes(route.method) ? undefined : '{}');
-        assert.equal(res.status, 401, `${route.method} ${route.url} (${label} token) gave ${res.status}`);
-        assert.equal(res.body.error.code, 401);
+    await unchangedBy(async () => {
+      for (const route of routes.filter((r) => !r.public)) {
+        for (const [label, token] of [['none', undefined], ['forged', forged], ['expired', expired]] as const) {
+          const res = await send(route.method, concrete(route.url, ids), token, ['GET', 'DELETE'].includes(route.method) ? undefined : '{}');
+          assert.equal(res.status, 401, `${route.method} ${route.url} (${label} token) gave ${res.status}`);
+          assert.equal(res.body.error.code, 401);
+        }
       }
-    }
-    assert.deepEqual(await state(), before);
+    });
   });
 
   it('answers 4xx to malformed, mistyped, oversize and mistyped-media bodies and changes nothing', async () => {
-    const before = await state();
     const bodies: [string, string][] = [
       ['malformed JSON', '{"name": '],
       ['array of junk', '[1, "x", null]'],
@@ -90,45 +88,46 @@ describe('image: bad input never breaks anything', () => {
       ['read-only', '{"status": "active", "size": 1, "id": "x", "self": "y", "created_at": "z"}'],
       ['oversize', JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024) })],
     ];
-    for (const route of routes.filter((r) => ['POST', 'PUT', 'PATCH'].includes(r.method))) {
-      // Body-less actions (tags, deactivate, file uploads) are covered by the other sweeps.
-      if (/\/tags\/\*$|\/actions\/|\/file$|\/stage$|\/tags\/:name$/.test(route.url)) continue;
-      for (const token of [admin, demo]) {
-        for (const [label, rawBody] of bodies) {
-          for (const type of route.method === 'PATCH' ? [PATCH_21, 'application/json'] : ['application/json', 'text/plain']) {
-            const where = `${route.method} ${route.url} (${label}, ${type})`;
-            const res = await send(route.method, concrete(route.url, ids), token, rawBody, type);
-            assertGlanceError(res, where);
-            assert.ok(res.status >= 400, `${where} gave ${res.status}`);
+    await unchangedBy(async () => {
+      for (const route of routes.filter((r) => ['POST', 'PUT', 'PATCH'].includes(r.method))) {
+        // Body-less actions (tags, deactivate, file uploads) are covered by the other sweeps.
+        if (/\/tags\/\*$|\/actions\/|\/file$|\/stage$|\/tags\/:name$/.test(route.url)) continue;
+        for (const token of [admin, demo]) {
+          for (const [label, rawBody] of bodies) {
+            for (const type of route.method === 'PATCH' ? [PATCH_21, 'application/json'] : ['application/json', 'text/plain']) {
+              const where = `${route.method} ${route.url} (${label}, ${type})`;
+              const res = await send(route.method, concrete(route.url, ids), token, rawBody, type);
+              assertGlanceError(res, where);
+              assert.ok(res.status >= 400, `${where} gave ${res.status}`);
+            }
           }
         }
       }
-    }
-    assert.deepEqual(await state(), before);
+    });
   });
 
   it('answers 404 (never 5xx) for ids that do not exist, for reads and writes', async () => {
-    const before = await state();
-    for (const route of routes.filter((r) => r.url.includes(':'))) {
-      for (const token of [admin, demo]) {
-        const res = await send(route.method, concrete(route.url, {}), token, ['GET', 'DELETE'].includes(route.method) ? undefined : '{}');
-        assertGlanceError(res, `${route.method} ${route.url} (missing id)`);
-        assert.ok(res.status >= 400, `${route.method} ${route.url} (missing id) gave ${res.status}`);
+    await unchangedBy(async () => {
+      for (const route of routes.filter((r) => r.url.includes(':'))) {
+        for (const token of [admin, demo]) {
+          const res = await send(route.method, concrete(route.url, {}), token, ['GET', 'DELETE'].includes(route.method) ? undefined : '{}');
+          assertGlanceError(res, `${route.method} ${route.url} (missing id)`);
+          assert.ok(res.status >= 400, `${route.method} ${route.url} (missing id) gave ${res.status}`);
+        }
       }
-    }
-    assert.deepEqual(await state(), before);
+    });
   });
 
   it('lets a reader change nothing anywhere', async () => {
-    const before = await state();
-    for (const route of routes.filter((r) => !['GET'].includes(r.method))) {
-      const body = route.url.endsWith('/file') ? 'bytes' : route.method === 'PATCH' ? '[{"op": "replace", "path": "/name", "value": "x"}]'
-        : '{"name": "x", "member": "p", "status": "accepted", "namespace": "nsx", "tags": [{"name": "x"}], "title": "t", "type": "string"}';
-      const type = route.url.endsWith('/file') || route.url.endsWith('/stage') ? 'application/octet-stream' : route.method === 'PATCH' ? PATCH_21 : 'application/json';
-      const res = await send(route.method, concrete(route.url, ids), reader, route.method === 'DELETE' ? undefined : body, type);
-      assertGlanceError(res, `${route.method} ${route.url} (reader)`);
-      assert.ok(res.status >= 400, `${route.method} ${route.url} (reader) gave ${res.status}`);
-    }
-    assert.deepEqual(await state(), before);
+    await unchangedBy(async () => {
+      for (const route of routes.filter((r) => !['GET'].includes(r.method))) {
+        const body = route.url.endsWith('/file') ? 'bytes' : route.method === 'PATCH' ? '[{"op": "replace", "path": "/name", "value": "x"}]'
+          : '{"name": "x", "member": "p", "status": "accepted", "namespace": "nsx", "tags": [{"name": "x"}], "title": "t", "type": "string"}';
+        const type = route.url.endsWith('/file') || route.url.endsWith('/stage') ? 'application/octet-stream' : route.method === 'PATCH' ? PATCH_21 : 'application/json';
+        const res = await send(route.method, concrete(route.url, ids), reader, route.method === 'DELETE' ? undefined : body, type);
+        assertGlanceError(res, `${route.method} ${route.url} (reader)`);
+        assert.ok(res.status >= 400, `${route.method} ${route.url} (reader) gave ${res.status}`);
+      }
+    });
   });
 });
