@@ -10,8 +10,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RouteEntry } from '../src/api/app.js';
 import { badTokens } from './helpers/bad-tokens.js';
-import { startTestCloud, type TestCloud, type TestResponse } from './helpers/cloud.js';
-import { assertStoreUnchangedBy, emptyBodyFor, sweepBadBodies, sweepBadTokens, sweptRoutes, withMissingIds, type Sweep } from './helpers/negative-sweep.js';
+import { startCloudWithTokens, type TestCloud, type TestResponse } from './helpers/cloud.js';
+import { assertStoreUnchangedBy, emptyBodyFor, sweepBadBodies, sweepBadTokens, sweptRoutes, withMissingIds, WRONG_SHAPE_BODIES, type Sweep } from './helpers/negative-sweep.js';
 
 const MISSING_ID = '0b8e2a4c-5f2d-4a4e-9a55-3c0e8a7d9f11';
 const SERVER_ROUTES = /^\/compute\/v2\.1\/(servers|images|os-security-group|os-floating-ip|os-server-external-events)/;
@@ -30,6 +30,13 @@ function assertNovaFault(res: TestResponse, where: string, route: RouteEntry): v
   }
 }
 
+/** This service's malformed and mistyped bodies; the sweep adds WRONG_SHAPE_BODIES to them. */
+const NOVA_BAD_BODIES: readonly (readonly [string, string])[] = [
+  ['malformed JSON', '{"flavor": {"name": '],
+  ['wrong types', '{"flavor": 1, "keypair": [], "quota_set": "x", "server_group": true, "aggregate": 5, "status": 1, "host": [], "addTenantAccess": 1, "extra_specs": "x", "meta": 1}'],
+  ['wrong attribute types', '{"flavor": {"name": 5, "ram": "lots", "vcpus": -1, "disk": "x"}, "keypair": {"name": 7, "public_key": 1}, "quota_set": {"instances": "many"}, "server_group": {"name": [], "policies": "x"}, "aggregate": {"name": 1}}'],
+];
+
 describe('compute: bad input never breaks anything', () => {
   let cloud: TestCloud;
   let routes: RouteEntry[];
@@ -39,10 +46,8 @@ describe('compute: bad input never breaks anything', () => {
   let expired: string;
 
   before(async () => {
-    cloud = await startTestCloud();
+    ({ cloud, admin, demo } = await startCloudWithTokens());
     routes = sweptRoutes(cloud, (r) => r.url.startsWith('/compute/v2.1/') && !SERVER_ROUTES.test(r.url));
-    admin = await cloud.token('admin');
-    demo = await cloud.token('demo');
     ({ expired, forged } = badTokens(cloud, admin));
     // Service records of registered hosts are made on first read; read once so later
     // snapshots compare only what the bad requests could have changed.
@@ -62,16 +67,7 @@ describe('compute: bad input never breaks anything', () => {
   });
 
   it('answers 4xx to malformed, mistyped and oversize bodies and changes nothing', async () => {
-    const bodies: [string, string][] = [
-      ['malformed JSON', '{"flavor": {"name": '],
-      ['array', '[]'],
-      ['string', '"x"'],
-      ['null', 'null'],
-      ['wrong types', '{"flavor": 1, "keypair": [], "quota_set": "x", "server_group": true, "aggregate": 5, "status": 1, "host": [], "addTenantAccess": 1, "extra_specs": "x", "meta": 1}'],
-      ['wrong attribute types', '{"flavor": {"name": 5, "ram": "lots", "vcpus": -1, "disk": "x"}, "keypair": {"name": 7, "public_key": 1}, "quota_set": {"instances": "many"}, "server_group": {"name": [], "policies": "x"}, "aggregate": {"name": 1}}'],
-      ['oversize', JSON.stringify({ pad: 'x'.repeat(2 * 1024 * 1024) })],
-    ];
-    await assertStoreUnchangedBy(cloud, () => sweepBadBodies(nova(), routes, [admin, demo], bodies));
+    await assertStoreUnchangedBy(cloud, () => sweepBadBodies(nova(), routes, [admin, demo], [...NOVA_BAD_BODIES, ...WRONG_SHAPE_BODIES]));
   });
 
   it('never lets a member change what only an admin may, and answers no 5xx for missing ids', async () => {

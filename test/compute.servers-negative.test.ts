@@ -7,7 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RouteEntry } from '../src/api/app.js';
-import { startTestCloud, type TestCloud, type TestResponse } from './helpers/cloud.js';
+import { startCloudWithTokens, type TestCloud, type TestResponse } from './helpers/cloud.js';
 import { assertStoreUnchangedBy, emptyBodyFor, sweptRoutes } from './helpers/negative-sweep.js';
 import { bootActive, makeNetwork, nova, settle } from './helpers/servers-fixtures.js';
 
@@ -32,10 +32,8 @@ describe('servers: bad input never breaks anything', () => {
   let serverId: string;
 
   before(async () => {
-    cloud = await startTestCloud();
+    ({ cloud, admin, demo } = await startCloudWithTokens());
     routes = sweptRoutes(cloud, (r) => MINE.test(r.url));
-    admin = await cloud.token('admin');
-    demo = await cloud.token('demo');
     const net = await makeNetwork(cloud, demo);
     serverId = (await bootActive(cloud, nova(cloud, demo), net.networkId, { extra: { metadata: { k: 'v' } } })).id;
     await settle(cloud);

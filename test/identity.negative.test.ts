@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RouteEntry } from '../src/api/app.js';
 import { badTokens } from './helpers/bad-tokens.js';
-import { startTestCloud, type TestCloud, type TestResponse } from './helpers/cloud.js';
+import { startCloudWithTokens, type TestCloud, type TestResponse } from './helpers/cloud.js';
 import { assertStoreUnchangedBy, emptyBodyFor, sweepBadTokens, sweptRoutes, withMissingIds } from './helpers/negative-sweep.js';
 
 const MISSING_ID = '0123456789abcdef0123456789abcdef';
@@ -31,10 +31,8 @@ describe('identity: bad input never breaks anything', () => {
   let revoked: string;
 
   before(async () => {
-    cloud = await startTestCloud();
+    ({ cloud, admin, demo } = await startCloudWithTokens());
     routes = sweptRoutes(cloud, (r) => r.url === '/' || r.url.startsWith('/v3'));
-    admin = await cloud.token('admin');
-    demo = await cloud.token('demo');
     ({ expired, forged } = badTokens(cloud, admin));
     const victim = await cloud.request('POST', '/v3/auth/tokens', {
       body: { auth: { identity: { methods: ['token'], token: { id: admin } } } },

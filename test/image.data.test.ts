@@ -5,21 +5,15 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
-import { startTestCloud, type TestCloud } from './helpers/cloud.js';
+import { startCloudWithTokens, type TestCloud } from './helpers/cloud.js';
 import { createImage, download, showImage, upload, V2 } from './helpers/image-fixtures.js';
 
 describe('image: data', () => {
   let cloud: TestCloud;
   let admin: string;
   let demo: string;
-  before(async () => {
-    cloud = await startTestCloud();
-    admin = await cloud.token('admin');
-    demo = await cloud.token('demo');
-  });
-  after(async () => {
-    await cloud.destroy();
-  });
+  before(async () => ({ cloud, admin, demo } = await startCloudWithTokens()));
+  after(async () => cloud.destroy());
 
   const imagesDir = () => join(cloud.config.home, 'images');
 

@@ -3,21 +3,15 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { startTestCloud, type TestCloud } from './helpers/cloud.js';
+import { startCloudWithTokens, type TestCloud } from './helpers/cloud.js';
 import { createImage, patchImage, projectId, readerToken, showImage, upload, V2 } from './helpers/image-fixtures.js';
 
 describe('image: images', () => {
   let cloud: TestCloud;
   let admin: string;
   let demo: string;
-  before(async () => {
-    cloud = await startTestCloud();
-    admin = await cloud.token('admin');
-    demo = await cloud.token('demo');
-  });
-  after(async () => {
-    await cloud.destroy();
-  });
+  before(async () => ({ cloud, admin, demo } = await startCloudWithTokens()));
+  after(async () => cloud.destroy());
 
   const post = (token: string, body: unknown) => cloud.request('POST', `${V2}/images`, { token, body, headers: { accept: 'application/json' } });
 

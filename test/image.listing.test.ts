@@ -1,7 +1,7 @@
 /** Image lists: who sees what, filters, sorting, pagination with markers, and refused parameters. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCloud, type TestCloud } from './helpers/cloud.js';
+import { startCloudWithTokens, type TestCloud } from './helpers/cloud.js';
 import { createImage, projectId, upload, V2 } from './helpers/image-fixtures.js';
 
 describe('image: listing', () => {
@@ -10,9 +10,7 @@ describe('image: listing', () => {
   let demo: string;
   const ids: Record<string, string> = {};
   before(async () => {
-    cloud = await startTestCloud();
-    admin = await cloud.token('admin');
-    demo = await cloud.token('demo');
+    ({ cloud, admin, demo } = await startCloudWithTokens());
     // Created one after the other, so created_at orders them a, b, c, d, e.
     const specs: [string, string, Record<string, unknown>, number][] = [
       ['a', demo, { visibility: 'private', tags: ['red', 'big'], color: 'red', disk_format: 'qcow2' }, 3000],

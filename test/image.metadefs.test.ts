@@ -1,21 +1,15 @@
 /** Metadata definitions: namespaces with objects, properties, tags and resource type associations. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCloud, type TestCloud } from './helpers/cloud.js';
+import { startCloudWithTokens, type TestCloud } from './helpers/cloud.js';
 import { V2 } from './helpers/image-fixtures.js';
 
 describe('image: metadata definitions', () => {
   let cloud: TestCloud;
   let admin: string;
   let demo: string;
-  before(async () => {
-    cloud = await startTestCloud();
-    admin = await cloud.token('admin');
-    demo = await cloud.token('demo');
-  });
-  after(async () => {
-    await cloud.destroy();
-  });
+  before(async () => ({ cloud, admin, demo } = await startCloudWithTokens()));
+  after(async () => cloud.destroy());
 
   const NS = `${V2}/metadefs/namespaces`;
   const call = (method: string, path: string, token: string, body?: unknown) =>

@@ -10,7 +10,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RouteEntry } from '../src/api/app.js';
 import { badTokens } from './helpers/bad-tokens.js';
-import { startTestCloud, type TestCloud, type TestResponse } from './helpers/cloud.js';
+import { startCloudWithTokens, type TestCloud, type TestResponse } from './helpers/cloud.js';
 import { createImage, PATCH_21, projectId, readerToken, upload, V2 } from './helpers/image-fixtures.js';
 import { assertStoreUnchangedBy, sweptRoutes } from './helpers/negative-sweep.js';
 
@@ -42,10 +42,8 @@ describe('image: bad input never breaks anything', () => {
     cloud.request(method, path, { token, rawBody, headers: { accept: 'application/json', ...(contentType ? { 'content-type': contentType } : {}) } });
 
   before(async () => {
-    cloud = await startTestCloud();
+    ({ cloud, admin, demo } = await startCloudWithTokens());
     routes = sweptRoutes(cloud, (r) => r.url.startsWith('/image'));
-    admin = await cloud.token('admin');
-    demo = await cloud.token('demo');
     reader = await readerToken(cloud);
     ({ expired, forged } = badTokens(cloud, admin));
     // State to be (not) changed: a shared, uploaded, tagged demo image with a member, and a namespace.

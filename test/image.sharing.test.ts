@@ -1,7 +1,7 @@
 /** Image members (sharing between projects), their effect on visibility and lists, and tags. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCloud, type TestCloud } from './helpers/cloud.js';
+import { startCloudWithTokens, type TestCloud } from './helpers/cloud.js';
 import { createImage, projectId, showImage, V2 } from './helpers/image-fixtures.js';
 
 describe('image: members and tags', () => {
@@ -11,9 +11,7 @@ describe('image: members and tags', () => {
   let demoProject: string;
   let adminProject: string;
   before(async () => {
-    cloud = await startTestCloud();
-    admin = await cloud.token('admin');
-    demo = await cloud.token('demo');
+    ({ cloud, admin, demo } = await startCloudWithTokens());
     demoProject = await projectId(cloud, 'demo');
     adminProject = await projectId(cloud, 'admin');
   });

@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { HostSpec } from '../src/hosts/registry.js';
-import { startTestCloud, type TestCloud } from './helpers/cloud.js';
+import { startCloudWithTokens, type TestCloud } from './helpers/cloud.js';
 import { addInterface, getJson, newRouter, projectSubnet, V2 } from './helpers/l3-fixtures.js';
 import { neutronError, newNetwork, newSubnet, type Json } from './helpers/ports-fixtures.js';
 
@@ -20,9 +20,7 @@ describe('network: agents and scheduling', () => {
   let demo: string;
 
   before(async () => {
-    cloud = await startTestCloud({ overrides: { localHost: { name: 'network-a' } } });
-    admin = await cloud.token('admin');
-    demo = await cloud.token('demo');
+    ({ cloud, admin, demo } = await startCloudWithTokens({ overrides: { localHost: { name: 'network-a' } } }));
   });
   after(async () => {
     await cloud.destroy();

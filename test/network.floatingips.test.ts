@@ -6,7 +6,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCloud, type TestCloud } from './helpers/cloud.js';
+import { startCloudWithTokens, type TestCloud } from './helpers/cloud.js';
 import { addInterface, externalNetwork, getJson, newFloatingIp, newRouter, projectSubnet, V2 } from './helpers/l3-fixtures.js';
 import { neutronError, newPort, newSubnet, type Json } from './helpers/ports-fixtures.js';
 import { snapshot } from './helpers/snapshot.js';
@@ -20,9 +20,7 @@ describe('network: floating IPs', () => {
   let inside: { network: Json; subnet: Json };
 
   before(async () => {
-    cloud = await startTestCloud();
-    admin = await cloud.token('admin');
-    demo = await cloud.token('demo');
+    ({ cloud, admin, demo } = await startCloudWithTokens());
     ext = await externalNetwork(cloud, admin, '192.168.1.0/24', { start: '192.168.1.50', end: '192.168.1.150' });
     inside = await projectSubnet(cloud, demo, '10.0.0.0/24');
     router = await newRouter(cloud, demo, { name: 'router1', external_gateway_info: { network_id: ext.network.id } });

@@ -8,8 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RouteEntry } from '../src/api/app.js';
 import { badTokens } from './helpers/bad-tokens.js';
-import { startTestCloud, type TestCloud, type TestResponse } from './helpers/cloud.js';
-import { assertStoreUnchangedBy, emptyBodyFor, sweepBadBodies, sweepBadTokens, sweptRoutes, withMissingIds, type Sweep } from './helpers/negative-sweep.js';
+import { startCloudWithTokens, type TestCloud, type TestResponse } from './helpers/cloud.js';
+import { assertStoreUnchangedBy, emptyBodyFor, sweepBadBodies, sweepBadTokens, sweptRoutes, withMissingIds, WRONG_SHAPE_BODIES, type Sweep } from './helpers/negative-sweep.js';
 
 const MISSING_ID = '0b8e2a4c-5f2d-4a4e-9a55-3c0e8a7d9f11';
 const path = (route: RouteEntry) => withMissingIds(route.url, MISSING_ID);
@@ -22,6 +22,13 @@ function assertNeutronError(res: TestResponse, where: string): void {
   }
 }
 
+/** This service's malformed and mistyped bodies; the sweep adds WRONG_SHAPE_BODIES to them. */
+const NEUTRON_BAD_BODIES: readonly (readonly [string, string])[] = [
+  ['malformed JSON', '{"network": {"name": '],
+  ['wrong types', '{"network": 1, "subnet": [], "port": "x", "security_group": true, "security_group_rule": 5, "quota": "x", "rbac_policy": 1, "subnetpool": 2, "tags": 3}'],
+  ['wrong attribute types', '{"network": {"name": 5, "admin_state_up": "maybe"}, "subnet": {"cidr": 7, "ip_version": "x"}, "port": {"fixed_ips": "x"}, "security_group": {"name": []}, "security_group_rule": {"direction": 1}}'],
+];
+
 describe('network: bad input never breaks anything', () => {
   let cloud: TestCloud;
   let routes: RouteEntry[];
@@ -31,10 +38,8 @@ describe('network: bad input never breaks anything', () => {
   let expired: string;
 
   before(async () => {
-    cloud = await startTestCloud();
+    ({ cloud, admin, demo } = await startCloudWithTokens());
     routes = sweptRoutes(cloud, (r) => r.url.startsWith('/network/v2.0'));
-    admin = await cloud.token('admin');
-    demo = await cloud.token('demo');
     ({ expired, forged } = badTokens(cloud, admin));
     // Some state to be (not) changed: a network with a subnet and a port, in the demo project.
     const net = await cloud.request('POST', '/network/v2.0/networks', { token: demo, body: { network: { name: 'n' } } });
@@ -55,16 +60,7 @@ describe('network: bad input never breaks anything', () => {
   });
 
   it('answers 4xx to malformed, mistyped and oversize bodies and changes nothing', async () => {
-    const bodies: [string, string][] = [
-      ['malformed JSON', '{"network": {"name": '],
-      ['array', '[]'],
-      ['string', '"x"'],
-      ['null', 'null'],
-      ['wrong types', '{"network": 1, "subnet": [], "port": "x", "security_group": true, "security_group_rule": 5, "quota": "x", "rbac_policy": 1, "subnetpool": 2, "tags": 3}'],
-      ['wrong attribute types', '{"network": {"name": 5, "admin_state_up": "maybe"}, "subnet": {"cidr": 7, "ip_version": "x"}, "port": {"fixed_ips": "x"}, "security_group": {"name": []}, "security_group_rule": {"direction": 1}}'],
-      ['oversize', JSON.stringify({ pad: 'x'.repeat(2 * 1024 * 1024) })],
-    ];
-    await assertStoreUnchangedBy(cloud, () => sweepBadBodies(neutron(), routes, [admin, demo], bodies));
+    await assertStoreUnchangedBy(cloud, () => sweepBadBodies(neutron(), routes, [admin, demo], [...NEUTRON_BAD_BODIES, ...WRONG_SHAPE_BODIES]));
   });
 
   it('answers 404 (never 5xx) for ids that do not exist, for reads and writes', async () => {

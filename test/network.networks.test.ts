@@ -1,20 +1,14 @@
 /** Networks: tenant VXLAN segments, provider flat/VLAN networks, policy, isolation, listing. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCloud, type TestCloud } from './helpers/cloud.js';
+import { startCloudWithTokens, startTestCloud, type TestCloud } from './helpers/cloud.js';
 
 describe('network: networks', () => {
   let cloud: TestCloud;
   let admin: string;
   let demo: string;
-  before(async () => {
-    cloud = await startTestCloud();
-    admin = await cloud.token('admin');
-    demo = await cloud.token('demo');
-  });
-  after(async () => {
-    await cloud.destroy();
-  });
+  before(async () => ({ cloud, admin, demo } = await startCloudWithTokens()));
+  after(async () => cloud.destroy());
 
   const create = (token: string, network: Record<string, unknown>) => cloud.request('POST', '/network/v2.0/networks', { token, body: { network } });
 

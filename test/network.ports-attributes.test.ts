@@ -2,7 +2,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { startTestCloud, type TestCloud } from './helpers/cloud.js';
+import { startCloudWithTokens, startTestCloud, type TestCloud } from './helpers/cloud.js';
 import { neutronError, newNetwork, newPort, newSubnet, type Json } from './helpers/ports-fixtures.js';
 
 describe('network: port attributes', () => {
@@ -13,9 +13,7 @@ describe('network: port attributes', () => {
   let subnet: Json;
 
   before(async () => {
-    cloud = await startTestCloud();
-    admin = await cloud.token('admin');
-    demo = await cloud.token('demo');
+    ({ cloud, admin, demo } = await startCloudWithTokens());
     net = await newNetwork(cloud, demo, { name: 'attrs' });
     subnet = await newSubnet(cloud, demo, net.id, '10.10.0.0/24');
   });

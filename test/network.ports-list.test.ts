@@ -6,7 +6,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCloud, type TestCloud } from './helpers/cloud.js';
+import { startCloudWithTokens, type TestCloud } from './helpers/cloud.js';
 import { createTestDatabase, postgresUrl } from './helpers/postgres.js';
 import { newNetwork, newPort, newSubnet, type Json } from './helpers/ports-fixtures.js';
 
@@ -27,9 +27,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         databaseUrl = db.url;
         drop = db.drop;
       }
-      cloud = await startTestCloud({ databaseUrl });
-      admin = await cloud.token('admin');
-      demo = await cloud.token('demo');
+      ({ cloud, admin, demo } = await startCloudWithTokens({ databaseUrl }));
       const net = await newNetwork(cloud, demo, { name: 'listed' });
       const v4a = await newSubnet(cloud, demo, net.id, '10.20.0.0/24');
       const v4b = await newSubnet(cloud, demo, net.id, '10.21.0.0/24');

@@ -1,7 +1,7 @@
 /** Ports: IPAM through the API, MACs, policy and isolation, updates, deletes, listing. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCloud, type TestCloud } from './helpers/cloud.js';
+import { startCloudWithTokens, type TestCloud } from './helpers/cloud.js';
 import { grant, newUser, tokenFor } from './helpers/identity-api.js';
 import { allocationsOf, neutronError, newNetwork, newPort, newSubnet, type Json } from './helpers/ports-fixtures.js';
 import { snapshot } from './helpers/snapshot.js';
@@ -17,9 +17,7 @@ describe('network: ports', () => {
   let subnet: Json;
 
   before(async () => {
-    cloud = await startTestCloud();
-    admin = await cloud.token('admin');
-    demo = await cloud.token('demo');
+    ({ cloud, admin, demo } = await startCloudWithTokens());
     net = await newNetwork(cloud, demo, { name: 'user_net' });
     demoProject = net.project_id;
     subnet = await newSubnet(cloud, demo, net.id, '172.16.0.0/24', { name: 'user_subnet' });

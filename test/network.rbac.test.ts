@@ -2,7 +2,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPort } from '../src/network/ports/create.js';
-import { startTestCloud, type TestCloud } from './helpers/cloud.js';
+import { startCloudWithTokens, type TestCloud } from './helpers/cloud.js';
 import { snapshot } from './helpers/snapshot.js';
 
 describe('network: RBAC policies', () => {
@@ -11,9 +11,7 @@ describe('network: RBAC policies', () => {
   let demo: string;
   let demoProject: string;
   before(async () => {
-    cloud = await startTestCloud();
-    admin = await cloud.token('admin');
-    demo = await cloud.token('demo');
+    ({ cloud, admin, demo } = await startCloudWithTokens());
     const projects = await cloud.request('GET', '/v3/projects?name=demo', { token: admin });
     demoProject = projects.body.projects[0].id;
   });

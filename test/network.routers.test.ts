@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTestCloud, type TestCloud } from './helpers/cloud.js';
+import { startCloudWithTokens, startTestCloud, type TestCloud } from './helpers/cloud.js';
 import { addInterface, externalNetwork, getJson, newRouter, projectSubnet, V2 } from './helpers/l3-fixtures.js';
 import { neutronError, newPort, newSubnet, type Json } from './helpers/ports-fixtures.js';
 import { snapshot } from './helpers/snapshot.js';
@@ -23,9 +23,7 @@ describe('network: routers', () => {
   let ext: { network: Json; subnet: Json };
 
   before(async () => {
-    cloud = await startTestCloud();
-    admin = await cloud.token('admin');
-    demo = await cloud.token('demo');
+    ({ cloud, admin, demo } = await startCloudWithTokens());
     ext = await externalNetwork(cloud, admin, '172.24.4.0/24', { start: '172.24.4.10', end: '172.24.4.20' });
   });
   after(async () => {

@@ -5,21 +5,15 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCloud, type TestCloud, type TestResponse } from './helpers/cloud.js';
+import { startCloudWithTokens, type TestCloud, type TestResponse } from './helpers/cloud.js';
 import { snapshot } from './helpers/snapshot.js';
 
 describe('network: subnet pools', () => {
   let cloud: TestCloud;
   let admin: string;
   let demo: string;
-  before(async () => {
-    cloud = await startTestCloud();
-    admin = await cloud.token('admin');
-    demo = await cloud.token('demo');
-  });
-  after(async () => {
-    await cloud.destroy();
-  });
+  before(async () => ({ cloud, admin, demo } = await startCloudWithTokens()));
+  after(async () => cloud.destroy());
 
   const api = (method: string, path: string, token: string, body?: unknown) => cloud.request(method, `/network/v2.0${path}`, { token, body });
   const pool = (token: string, body: Record<string, unknown>) => api('POST', '/subnetpools', token, { subnetpool: { name: 'p', ...body } });

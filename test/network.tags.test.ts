@@ -2,7 +2,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPort } from '../src/network/ports/create.js';
-import { startTestCloud, type TestCloud } from './helpers/cloud.js';
+import { startCloudWithTokens, type TestCloud } from './helpers/cloud.js';
 
 describe('network: tags', () => {
   let cloud: TestCloud;
@@ -10,9 +10,7 @@ describe('network: tags', () => {
   let demo: string;
   let net: string;
   before(async () => {
-    cloud = await startTestCloud();
-    admin = await cloud.token('admin');
-    demo = await cloud.token('demo');
+    ({ cloud, admin, demo } = await startCloudWithTokens());
     const res = await cloud.request('POST', '/network/v2.0/networks', { token: demo, body: { network: { name: 'tagged' } } });
     net = res.body.network.id;
   });

@@ -102,3 +102,9 @@ export async function startTestCloud(options: TestCloudOptions = {}): Promise<Te
     },
   }) as TestCloud;
 }
+
+/** A cloud and the admin and demo project tokens: what most API suites start from. */
+export async function startCloudWithTokens(options: TestCloudOptions = {}): Promise<{ cloud: TestCloud; admin: string; demo: string }> {
+  const cloud = await startTestCloud(options);
+  return { cloud, admin: await cloud.token('admin'), demo: await cloud.token('demo') };
+}

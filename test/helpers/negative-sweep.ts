@@ -10,6 +10,14 @@ import { snapshot } from './snapshot.js';
 /** Tables that change by themselves (heartbeats) or by token revocations. */
 const IGNORED_TABLES = ['hosts', 'revocation_events'];
 
+/** Bodies no write route of any service takes: JSON of the wrong shape, and one over the size limit. */
+export const WRONG_SHAPE_BODIES: readonly (readonly [string, string])[] = [
+  ['array', '[]'],
+  ['string', '"x"'],
+  ['null', 'null'],
+  ['oversize', JSON.stringify({ pad: 'x'.repeat(2 * 1024 * 1024) })],
+];
+
 /** The routes a sweep sends to; HEAD and OPTIONS are Fastify's own, not the service's. */
 export function sweptRoutes(cloud: TestCloud, mine: (route: RouteEntry) => boolean): RouteEntry[] {
   return listRoutes(cloud.app).filter((r) => mine(r) && r.method !== 'HEAD' && r.method !== 'OPTIONS');
