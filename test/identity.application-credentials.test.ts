@@ -1,19 +1,14 @@
 /** Application credentials and access rules: create, read, authenticate with, delete. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCloud, type TestCloud } from './helpers/cloud.js';
-import { createRole, memberOfNewProject, revoke, roleId } from './helpers/delegation-fixtures.js';
+import type { TestCloud } from './helpers/cloud.js';
+import { createRole, memberOfNewProject, revoke, roleId, startCloudWithMemberRole } from './helpers/delegation-fixtures.js';
 
 describe('identity: application credentials', () => {
   let cloud: TestCloud;
   let member: string;
-  before(async () => {
-    cloud = await startTestCloud();
-    member = await roleId(cloud, 'member');
-  });
-  after(async () => {
-    await cloud.destroy();
-  });
+  before(async () => ({ cloud, member } = await startCloudWithMemberRole()));
+  after(async () => cloud.destroy());
 
   const create = (token: string, userId: string, body: Record<string, unknown>) =>
     cloud.request('POST', `/v3/users/${userId}/application_credentials`, { token, body: { application_credential: body } });
@@ -165,13 +160,8 @@ describe('identity: application credentials', () => {
 describe('identity: access rules', () => {
   let cloud: TestCloud;
   let member: string;
-  before(async () => {
-    cloud = await startTestCloud();
-    member = await roleId(cloud, 'member');
-  });
-  after(async () => {
-    await cloud.destroy();
-  });
+  before(async () => ({ cloud, member } = await startCloudWithMemberRole()));
+  after(async () => cloud.destroy());
 
   const rule = { path: '/v2.1/servers/*/ips', method: 'GET', service: 'compute' };
 

@@ -2,21 +2,16 @@
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCloud, type TestCloud } from './helpers/cloud.js';
-import { createProject, memberOfNewProject, roleId } from './helpers/delegation-fixtures.js';
+import type { TestCloud } from './helpers/cloud.js';
+import { createProject, memberOfNewProject, startCloudWithMemberRole } from './helpers/delegation-fixtures.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 describe('identity: credentials', () => {
   let cloud: TestCloud;
   let member: string;
-  before(async () => {
-    cloud = await startTestCloud();
-    member = await roleId(cloud, 'member');
-  });
-  after(async () => {
-    await cloud.destroy();
-  });
+  before(async () => ({ cloud, member } = await startCloudWithMemberRole()));
+  after(async () => cloud.destroy());
 
   const post = (token: string, credential: Record<string, unknown>) => cloud.request('POST', '/v3/credentials', { token, body: { credential } });
 
@@ -97,13 +92,8 @@ describe('identity: credentials', () => {
 describe('identity: OS-EC2 credentials', () => {
   let cloud: TestCloud;
   let member: string;
-  before(async () => {
-    cloud = await startTestCloud();
-    member = await roleId(cloud, 'member');
-  });
-  after(async () => {
-    await cloud.destroy();
-  });
+  before(async () => ({ cloud, member } = await startCloudWithMemberRole()));
+  after(async () => cloud.destroy());
 
   it('creates, lists, shows and deletes a user\'s EC2 keys', async () => {
     const { user, project, token } = await memberOfNewProject(cloud, [member]);

@@ -2,10 +2,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import { openStore, isUniqueViolation, type Store } from '../src/store/store.js';
+import { isUniqueViolation, type Store } from '../src/store/store.js';
 import { migrationProvider } from '../src/store/migrations/index.js';
 import type { UserRow } from '../src/store/schema.js';
-import { storeBackends, type FreshDatabase } from './helpers/store-backends.js';
+import { storeBackends, withDatabase } from './helpers/store-backends.js';
 
 /** Every table the identity service reads or writes (src/store/schema.ts). */
 const IDENTITY_TABLES = [
@@ -41,25 +41,8 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 
 for (const backend of storeBackends()) {
   describe(`store on ${backend.name}`, { skip: backend.unavailable ?? false }, () => {
-    /** Runs fn on a fresh database, then closes every store fn opened and drops the database. */
-    async function withDatabase(fn: (db: FreshDatabase, open: () => Promise<Store>) => Promise<void>): Promise<void> {
-      const db = await backend.fresh();
-      const opened: Store[] = [];
-      const open = async () => {
-        const store = await openStore(db.options);
-        opened.push(store);
-        return store;
-      };
-      try {
-        await fn(db, open);
-      } finally {
-        for (const store of opened) await store.close().catch(() => undefined);
-        await db.cleanup();
-      }
-    }
-
     it('applies every migration to an empty database, and nothing more on reopen', async () => {
-      await withDatabase(async (_db, open) => {
+      await withDatabase(backend, async (_db, open) => {
         const expected = Object.keys(await migrationProvider.getMigrations()).sort();
         const first = await open();
         assert.equal(first.dialect, backend.name);
@@ -76,7 +59,7 @@ for (const backend of storeBackends()) {
     });
 
     it('keeps a committed transaction across close and reopen', async () => {
-      await withDatabase(async (_db, open) => {
+      await withDatabase(backend, async (_db, open) => {
         const first = await open();
         await first.transaction(async (tx) => {
           await tx.insertInto('domains').values(domain('d1')).execute();
@@ -91,7 +74,7 @@ for (const backend of storeBackends()) {
     });
 
     it('leaves nothing of a transaction that throws, and stays usable', async () => {
-      await withDatabase(async (_db, open) => {
+      await withDatabase(backend, async (_db, open) => {
         const store = await open();
         const err = await rejection(store.transaction(async (tx) => {
           await tx.insertInto('domains').values(domain('d1')).execute();
@@ -110,7 +93,7 @@ for (const backend of storeBackends()) {
     });
 
     it('rolls back a transaction that a unique violation aborts', async () => {
-      await withDatabase(async (_db, open) => {
+      await withDatabase(backend, async (_db, open) => {
         const store = await open();
         await store.db.insertInto('domains').values(domain('d1', 'taken')).execute();
         const err = await rejection(store.transaction(async (tx) => {
@@ -123,7 +106,7 @@ for (const backend of storeBackends()) {
     });
 
     it('reports duplicate names and ids as unique violations, and other refusals as not', async () => {
-      await withDatabase(async (_db, open) => {
+      await withDatabase(backend, async (_db, open) => {
         const store = await open();
         await store.db.insertInto('domains').values(domain('d1', 'one')).execute();
         await store.db.insertInto('projects').values(project('p1', 'd1', 'web')).execute();
@@ -152,7 +135,7 @@ for (const backend of storeBackends()) {
     });
 
     it('round-trips booleans, JSON text, timestamps and nulls exactly', async () => {
-      await withDatabase(async (_db, open) => {
+      await withDatabase(backend, async (_db, open) => {
         const store = await open();
         await store.db.insertInto('domains').values(domain('default', 'Default')).execute();
         const json = '{"z":1,"a":[true,false,null,1.5,"ü ✓ 😀 \\"q\\" \\\\"],"nested":{"k":{}}}';
@@ -186,7 +169,7 @@ for (const backend of storeBackends()) {
     });
 
     it('numbers revocation events in increasing order and reads bigint times back as numbers', async () => {
-      await withDatabase(async (_db, open) => {
+      await withDatabase(backend, async (_db, open) => {
         const store = await open();
         const now = Date.now();
         const event = (offset: number) => ({

@@ -7,8 +7,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { isUniqueViolation, openStore, type Store, type Tx } from '../src/store/store.js';
-import { storeBackends, type FreshDatabase } from './helpers/store-backends.js';
+import { isUniqueViolation, type Store, type Tx } from '../src/store/store.js';
+import { storeBackends, withDatabase } from './helpers/store-backends.js';
 
 const CREATED = '2026-11-22T00:44:58.123Z';
 const WRITER = fileURLToPath(new URL('./helpers/store-writer.js', import.meta.url));
@@ -27,24 +27,8 @@ async function outcomes(promises: readonly Promise<unknown>[]): Promise<PromiseS
 
 for (const backend of storeBackends()) {
   describe(`store transactions on ${backend.name}`, { skip: backend.unavailable ?? false }, () => {
-    async function withDatabase(fn: (db: FreshDatabase, open: () => Promise<Store>) => Promise<void>): Promise<void> {
-      const db = await backend.fresh();
-      const opened: Store[] = [];
-      const open = async () => {
-        const store = await openStore(db.options);
-        opened.push(store);
-        return store;
-      };
-      try {
-        await fn(db, open);
-      } finally {
-        for (const store of opened) await store.close().catch(() => undefined);
-        await db.cleanup();
-      }
-    }
-
     it('runs concurrent transactions to completion, each seeing the writes acknowledged before it', async () => {
-      await withDatabase(async (_db, open) => {
+      await withDatabase(backend, async (_db, open) => {
         const store = await open();
         const before = store.commitStats();
         const ids = Array.from({ length: 24 }, (_, i) => `d${String(i).padStart(2, '0')}`);
@@ -68,7 +52,7 @@ for (const backend of storeBackends()) {
     });
 
     it('rolls back only the transaction that fails, whatever it shared a commit with', async () => {
-      await withDatabase(async (_db, open) => {
+      await withDatabase(backend, async (_db, open) => {
         const store = await open();
         await store.transaction((tx) => insertDomain(tx, 'taken', 'taken-name'));
         const before = store.commitStats();
@@ -108,7 +92,7 @@ for (const backend of storeBackends()) {
     });
 
     it('keeps every acknowledged transaction of a concurrent burst across close and reopen', async () => {
-      await withDatabase(async (_db, open) => {
+      await withDatabase(backend, async (_db, open) => {
         const first = await open();
         const ids = Array.from({ length: 60 }, (_, i) => `burst-${String(i).padStart(2, '0')}`);
         await Promise.all(ids.map((id) => first.transaction((tx) => insertDomain(tx, id))));
@@ -119,7 +103,7 @@ for (const backend of storeBackends()) {
     });
 
     it('keeps every acknowledged transaction when the writing process is killed with SIGKILL', async () => {
-      await withDatabase(async (db, open) => {
+      await withDatabase(backend, async (db, open) => {
         const child = spawn(process.execPath, [WRITER, JSON.stringify(db.options), '8'], { stdio: ['ignore', 'pipe', 'pipe'] });
         let stdout = '';
         let stderr = '';

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hashPassword } from '../../src/identity/password.js';
-import { passwordToken, type TestCloud } from './cloud.js';
+import { passwordToken, startTestCloud, type TestCloud } from './cloud.js';
 
 const id = () => randomUUID().replaceAll('-', '');
 
@@ -41,6 +41,12 @@ export async function createRole(cloud: TestCloud, name = `r-${id().slice(0, 8)}
 export async function roleId(cloud: TestCloud, name: string): Promise<string> {
   const row = await cloud.store.db.selectFrom('roles').select('id').where('name', '=', name).where('domain_id', '=', '').executeTakeFirstOrThrow();
   return row.id;
+}
+
+/** A cloud and the id of its member role, which every delegation suite hands out. */
+export async function startCloudWithMemberRole(): Promise<{ cloud: TestCloud; member: string }> {
+  const cloud = await startTestCloud();
+  return { cloud, member: await roleId(cloud, 'member') };
 }
 
 export async function grant(cloud: TestCloud, userId: string, projectId: string, role: string): Promise<void> {

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { StoreOptions } from '../../src/store/store.js';
+import { openStore, type Store, type StoreOptions } from '../../src/store/store.js';
 import { createTestDatabase, postgresUrl } from './postgres.js';
 
 export interface FreshDatabase {
@@ -55,4 +55,21 @@ function postgres(): StoreBackend {
 
 export function storeBackends(): readonly StoreBackend[] {
   return [sqlite, postgres()];
+}
+
+/** Runs fn on a fresh database of the backend, then closes every store fn opened and drops the database. */
+export async function withDatabase(backend: StoreBackend, fn: (db: FreshDatabase, open: () => Promise<Store>) => Promise<void>): Promise<void> {
+  const db = await backend.fresh();
+  const opened: Store[] = [];
+  const open = async () => {
+    const store = await openStore(db.options);
+    opened.push(store);
+    return store;
+  };
+  try {
+    await fn(db, open);
+  } finally {
+    for (const store of opened) await store.close().catch(() => undefined);
+    await db.cleanup();
+  }
 }
