@@ -1,8 +1,8 @@
 /** Host aggregates over HTTP: CRUD, hosts, metadata, and the zones they give their hosts. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCloud, type TestCloud } from './helpers/cloud.js';
-import { needs, nova, projectId, userId, type Nova } from './helpers/compute-catalog.js';
+import type { TestCloud } from './helpers/cloud.js';
+import { needs, nova, projectId, startCloudWithNovaClients, userId, type Nova } from './helpers/compute-catalog.js';
 import { deleteFakeServer, fakeServer, registerHost } from './helpers/compute-hosts.js';
 import { hostZones } from '../src/compute/catalog/zones.js';
 
@@ -11,9 +11,7 @@ describe('compute: host aggregates', () => {
   let admin: Nova;
   let demo: Nova;
   before(async () => {
-    cloud = await startTestCloud();
-    admin = nova(cloud, await cloud.token('admin'));
-    demo = nova(cloud, await cloud.token('demo'));
+    ({ cloud, admin, demo } = await startCloudWithNovaClients());
     await registerHost(cloud, 'compute2');
     await registerHost(cloud, 'compute3');
   });

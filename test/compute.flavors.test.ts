@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestCloud, type TestCloud } from './helpers/cloud.js';
-import { needs, nova, projectId, type Nova } from './helpers/compute-catalog.js';
+import { needs, nova, projectId, startCloudWithNovaClients, type Nova } from './helpers/compute-catalog.js';
 
 describe('compute: flavors', () => {
   let cloud: TestCloud;
@@ -13,9 +13,7 @@ describe('compute: flavors', () => {
   let demo: Nova;
   let demoProject: string;
   before(async () => {
-    cloud = await startTestCloud();
-    admin = nova(cloud, await cloud.token('admin'));
-    demo = nova(cloud, await cloud.token('demo'));
+    ({ cloud, admin, demo } = await startCloudWithNovaClients());
     demoProject = await projectId(cloud, 'demo');
   });
   after(async () => {

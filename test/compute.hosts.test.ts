@@ -1,8 +1,8 @@
 /** Hypervisors, services and availability zones over HTTP, from the hosts that registered. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCloud, type TestCloud } from './helpers/cloud.js';
-import { needs, nova, projectId, userId, type Nova } from './helpers/compute-catalog.js';
+import type { TestCloud } from './helpers/cloud.js';
+import { needs, nova, projectId, startCloudWithNovaClients, userId, type Nova } from './helpers/compute-catalog.js';
 import { deleteFakeServer, fakeServer, registerHost, silenceHost } from './helpers/compute-hosts.js';
 
 describe('compute: hypervisors, services and availability zones', () => {
@@ -12,9 +12,7 @@ describe('compute: hypervisors, services and availability zones', () => {
   let local: string;
   let server: string;
   before(async () => {
-    cloud = await startTestCloud();
-    admin = nova(cloud, await cloud.token('admin'));
-    demo = nova(cloud, await cloud.token('demo'));
+    ({ cloud, admin, demo } = await startCloudWithNovaClients());
     local = cloud.localHost.name;
     await registerHost(cloud, 'compute2', { az: 'az2', vcpus: 16, memoryMb: 32768, diskGb: 500 });
     await registerHost(cloud, 'compute3', {});

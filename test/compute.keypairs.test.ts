@@ -6,8 +6,8 @@ import { X509Certificate, createHash } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTestCloud, type TestCloud } from './helpers/cloud.js';
-import { needs, nova, projectId, userId, type Nova } from './helpers/compute-catalog.js';
+import type { TestCloud } from './helpers/cloud.js';
+import { needs, nova, projectId, startCloudWithNovaClients, userId, type Nova } from './helpers/compute-catalog.js';
 
 const SSH_KEYGEN = '/usr/bin/ssh-keygen';
 
@@ -17,9 +17,7 @@ describe('compute: key pairs', () => {
   let demo: Nova;
   let dir: string;
   before(async () => {
-    cloud = await startTestCloud();
-    admin = nova(cloud, await cloud.token('admin'));
-    demo = nova(cloud, await cloud.token('demo'));
+    ({ cloud, admin, demo } = await startCloudWithNovaClients());
     dir = mkdtempSync(join(tmpdir(), 'kumo-keys-'));
   });
   after(async () => {

@@ -1,8 +1,8 @@
 /** Quota sets, quota classes and limits over HTTP, and the quota check server create uses. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCloud, type TestCloud } from './helpers/cloud.js';
-import { needs, nova, projectId, userId, type Nova } from './helpers/compute-catalog.js';
+import type { TestCloud } from './helpers/cloud.js';
+import { needs, projectId, startCloudWithNovaClients, userId, type Nova } from './helpers/compute-catalog.js';
 import { fakeServer } from './helpers/compute-hosts.js';
 import { checkComputeQuota } from '../src/compute/catalog/quotas.js';
 
@@ -17,9 +17,7 @@ describe('compute: quotas and limits', () => {
   let demoUser: string;
   let adminProject: string;
   before(async () => {
-    cloud = await startTestCloud();
-    admin = nova(cloud, await cloud.token('admin'));
-    demo = nova(cloud, await cloud.token('demo'));
+    ({ cloud, admin, demo } = await startCloudWithNovaClients());
     demoProject = await projectId(cloud, 'demo');
     adminProject = await projectId(cloud, 'admin');
     demoUser = await userId(cloud, 'demo');

@@ -7,9 +7,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { selectHosts, NoValidHost, type RequestSpec } from '../src/compute/scheduler/scheduler.js';
 import type { HostState } from '../src/compute/scheduler/host-state.js';
-import { startTestCloud, type TestCloud } from './helpers/cloud.js';
+import type { TestCloud } from './helpers/cloud.js';
 import { registerHost, silenceHost } from './helpers/compute-hosts.js';
-import { action, boot, bootActive, cirrosId, makeNetwork, nova, roomForServers, settle, show, type Nova } from './helpers/servers-fixtures.js';
+import { action, boot, bootActive, cirrosId, makeNetwork, nova, roomForServers, settle, show, startCloudWithNovaClients, type Nova } from './helpers/servers-fixtures.js';
 
 function host(name: string, extra: Partial<HostState> = {}): HostState {
   return {
@@ -68,9 +68,7 @@ describe('scheduler (placement over HTTP)', () => {
   let net: { networkId: string };
 
   before(async () => {
-    cloud = await startTestCloud();
-    admin = nova(cloud, await cloud.token('admin'));
-    demo = nova(cloud, await cloud.token('demo'));
+    ({ cloud, admin, demo } = await startCloudWithNovaClients());
     net = await makeNetwork(cloud, await cloud.token('demo'));
     await roomForServers(cloud, 'demo');
     // The local host leaves the scene: only the registered hosts take servers.

@@ -1,9 +1,9 @@
 /** Admin server operations over HTTP: reset state, live migration, cold migration refusal, diagnostics, external events. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCloud, type TestCloud } from './helpers/cloud.js';
+import type { TestCloud } from './helpers/cloud.js';
 import { registerHost } from './helpers/compute-hosts.js';
-import { action, bootActive, fakeDriver, makeNetwork, nova, settle, show, type Nova } from './helpers/servers-fixtures.js';
+import { action, bootActive, fakeDriver, makeNetwork, settle, show, startCloudWithNovaClients, type Nova } from './helpers/servers-fixtures.js';
 
 describe('server admin operations', () => {
   let cloud: TestCloud;
@@ -12,9 +12,7 @@ describe('server admin operations', () => {
   let net: { networkId: string };
 
   before(async () => {
-    cloud = await startTestCloud();
-    admin = nova(cloud, await cloud.token('admin'));
-    demo = nova(cloud, await cloud.token('demo'));
+    ({ cloud, admin, demo } = await startCloudWithNovaClients());
     net = await makeNetwork(cloud, await cloud.token('demo'));
   });
   after(async () => cloud.destroy());

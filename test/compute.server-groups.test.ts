@@ -1,8 +1,8 @@
 /** Server groups over HTTP: policies per microversion, members, projects, quota. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCloud, type TestCloud } from './helpers/cloud.js';
-import { needs, nova, projectId, userId, type Nova } from './helpers/compute-catalog.js';
+import type { TestCloud } from './helpers/cloud.js';
+import { needs, projectId, startCloudWithNovaClients, userId, type Nova } from './helpers/compute-catalog.js';
 import { deleteFakeServer, fakeServer } from './helpers/compute-hosts.js';
 
 describe('compute: server groups', () => {
@@ -12,9 +12,7 @@ describe('compute: server groups', () => {
   let demoProject: string;
   let demoUser: string;
   before(async () => {
-    cloud = await startTestCloud();
-    admin = nova(cloud, await cloud.token('admin'));
-    demo = nova(cloud, await cloud.token('demo'));
+    ({ cloud, admin, demo } = await startCloudWithNovaClients());
     demoProject = await projectId(cloud, 'demo');
     demoUser = await userId(cloud, 'demo');
   });

@@ -1,8 +1,8 @@
 /** os-simple-tenant-usage over HTTP: hours and resource-hours of a period, per project. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCloud, type TestCloud } from './helpers/cloud.js';
-import { needs, nova, projectId, userId, type Nova } from './helpers/compute-catalog.js';
+import type { TestCloud } from './helpers/cloud.js';
+import { needs, projectId, startCloudWithNovaClients, userId, type Nova } from './helpers/compute-catalog.js';
 import { fakeServer } from './helpers/compute-hosts.js';
 
 describe('compute: simple tenant usage', () => {
@@ -14,9 +14,7 @@ describe('compute: simple tenant usage', () => {
   const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000);
   const stamp = (d: Date) => d.toISOString().slice(0, 23).replace(/Z$/, '');
   before(async () => {
-    cloud = await startTestCloud();
-    admin = nova(cloud, await cloud.token('admin'));
-    demo = nova(cloud, await cloud.token('demo'));
+    ({ cloud, admin, demo } = await startCloudWithNovaClients());
     demoProject = await projectId(cloud, 'demo');
     server = await fakeServer(cloud, { projectId: demoProject, userId: await userId(cloud, 'demo'), host: null, vcpus: 2, memoryMb: 1024, rootGb: 10, name: 'worker' });
     // It has been running for three hours.

@@ -4,7 +4,7 @@
  * run as soon as MAX_MICROVERSION is raised that far).
  */
 import { MAX_MICROVERSION, compare, parseMicroversion, type Microversion } from '../../src/compute/microversion.js';
-import type { RequestOptions, TestCloud, TestResponse } from './cloud.js';
+import { startCloudWithTokens, type RequestOptions, type TestCloud, type TestCloudOptions, type TestResponse } from './cloud.js';
 
 const MAX = parseMicroversion(MAX_MICROVERSION) as Microversion;
 
@@ -27,6 +27,12 @@ export function nova(cloud: TestCloud, token: string): Nova {
     if (options.version) headers['OpenStack-API-Version'] = `compute ${options.version}`;
     return cloud.request(method, `/compute/v2.1${path}`, { ...options, token: options.token ?? token, headers });
   };
+}
+
+/** A cloud with Nova clients for the admin and demo users: what the compute suites start from. */
+export async function startCloudWithNovaClients(options: TestCloudOptions = {}): Promise<{ cloud: TestCloud; admin: Nova; demo: Nova }> {
+  const { cloud, admin, demo } = await startCloudWithTokens(options);
+  return { cloud, admin: nova(cloud, admin), demo: nova(cloud, demo) };
 }
 
 /** The id of a bootstrap project by name. */

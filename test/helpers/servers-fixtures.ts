@@ -4,10 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import type { TestCloud } from './cloud.js';
-import { nova, type Nova } from './compute-catalog.js';
+import { nova, startCloudWithNovaClients, type Nova } from './compute-catalog.js';
 import type { FakeDriver } from '../../src/compute/driver/fake/fake-driver.js';
 
-export { nova, type Nova };
+export { nova, startCloudWithNovaClients, type Nova };
 
 /** The in-process fake driver the cloud runs (tests read what it was asked). */
 export function fakeDriver(cloud: TestCloud): FakeDriver {
