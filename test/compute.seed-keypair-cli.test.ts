@@ -6,21 +6,15 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { shellAs, type CliUser } from './helpers/cli.js';
 import { removeHome, startKumoProcess, type KumoProcess } from './helpers/process.js';
 
 const CLIS = ['/usr/bin/openstack', '/usr/bin/nova', '/usr/bin/ssh-keygen'];
 const missing = CLIS.filter((c) => !existsSync(c));
 const skip = missing.length > 0 && process.env.KUMO_TEST_SKIP_CLIENTS === '1' ? `missing ${missing.join(', ')} and KUMO_TEST_SKIP_CLIENTS=1` : false;
-
-interface Result {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 describe('seed key pair, flavor and host commands with the real CLIs', { skip }, () => {
   let kumo: KumoProcess;
@@ -37,16 +31,7 @@ describe('seed key pair, flavor and host commands with the real CLIs', { skip },
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  /** Runs a shell line in the work directory after sourcing keystonerc_<user>, as the seeds do. */
-  function shell(user: 'admin' | 'demo', line: string): Promise<Result> {
-    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: work, LANG: 'C.UTF-8' };
-    const script = `source "${join(kumo.home, `keystonerc_${user}`)}" && ${line}`;
-    return new Promise((resolve) => {
-      execFile('bash', ['-c', script], { env, cwd: work, timeout: 120_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-      });
-    });
-  }
+  const shell = (user: CliUser, line: string) => shellAs(kumo.home, work, user, line);
 
   async function json<T>(user: 'admin' | 'demo', line: string): Promise<T> {
     const res = await shell(user, `${line} -f json`);

@@ -6,23 +6,17 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { shellAs, type CliUser } from './helpers/cli.js';
 import { removeHome, startKumoProcess, type KumoProcess } from './helpers/process.js';
 
 const OPENSTACK = '/usr/bin/openstack';
 const GLANCE = '/usr/bin/glance';
 const cliMissing = !existsSync(OPENSTACK) || !existsSync(GLANCE);
 const skip = cliMissing && process.env.KUMO_TEST_SKIP_CLIENTS === '1' ? 'OpenStack CLIs not installed and KUMO_TEST_SKIP_CLIENTS=1' : false;
-
-interface CliResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 describe('glance and openstack image CLIs against a running Kumo', { skip }, () => {
   let kumo: KumoProcess;
@@ -44,16 +38,7 @@ describe('glance and openstack image CLIs against a running Kumo', { skip }, () 
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  /** Runs a command line in bash after sourcing an rc file, in a clean environment. */
-  function sh(commandLine: string, rc: 'admin' | 'demo' = 'admin'): Promise<CliResult> {
-    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: work, LANG: 'C.UTF-8' };
-    const script = `source "${join(kumo.home, `keystonerc_${rc}`)}" && ${commandLine}`;
-    return new Promise((resolve) => {
-      execFile('bash', ['-c', script], { env, cwd: work, timeout: 120_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-      });
-    });
-  }
+  const sh = (commandLine: string, rc: CliUser = 'admin') => shellAs(kumo.home, work, rc, commandLine);
 
   async function osJson<T>(args: string, rc: 'admin' | 'demo' = 'admin'): Promise<T> {
     const res = await sh(`openstack ${args} -f json`, rc);

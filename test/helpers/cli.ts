@@ -27,6 +27,24 @@ export interface CliResult {
 
 export type CliUser = 'admin' | 'demo';
 
+/** Runs bash in a clean environment whose HOME is `home`: the exit code and both outputs, whatever the code. */
+function bash(argv: readonly string[], home: string, cwd?: string): Promise<CliResult> {
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, LANG: 'C.UTF-8' };
+  return new Promise((resolve) => {
+    execFile('bash', argv, { env, cwd, timeout: 120_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/**
+ * Runs a shell line (redirects and pipes included) after sourcing `<kumoHome>/keystonerc_<user>`,
+ * in `work`, which is also its HOME: how the seeds' scripts call the clients.
+ */
+export function shellAs(kumoHome: string, work: string, user: CliUser, line: string): Promise<CliResult> {
+  return bash(['-c', `source "${join(kumoHome, `keystonerc_${user}`)}" && ${line}`], work, work);
+}
+
 export class CliSession {
   private constructor(
     public kumo: KumoProcess,
@@ -40,13 +58,8 @@ export class CliSession {
   }
 
   run(user: CliUser, program: string, args: readonly string[]): Promise<CliResult> {
-    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: this.cliHome, LANG: 'C.UTF-8' };
     const argv = ['-c', 'source "$0" && exec "$@"', join(this.kumo.home, `keystonerc_${user}`), program, ...args];
-    return new Promise((resolve) => {
-      execFile('bash', argv, { env, timeout: 120_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-      });
-    });
+    return bash(argv, this.cliHome);
   }
 
   /** Runs and asserts success; returns stdout. */
