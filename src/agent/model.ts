@@ -6,6 +6,7 @@
 import type { Db } from '../store/store.js';
 import { selectAllPacked } from '../store/packed.js';
 import { DHCP_AGENT } from '../network/agents/records.js';
+import type { GuestSubnet } from '../network/subnets/guest.js';
 import { loadL3Model, type L3Model } from './model-l3.js';
 import { loadFirewallModel, type FirewallModel } from './model-firewall.js';
 import { parseJsonArrayLenient } from '../util/json.js';
@@ -28,15 +29,8 @@ export interface ModelNetwork {
   readonly segments: readonly ModelSegment[];
 }
 
-export interface ModelSubnet {
-  readonly id: string;
+export interface ModelSubnet extends GuestSubnet {
   readonly networkId: string;
-  readonly ipVersion: number;
-  readonly cidr: string;
-  readonly gatewayIp: string | null;
-  readonly enableDhcp: boolean;
-  readonly dnsNameservers: readonly string[];
-  readonly hostRoutes: readonly { readonly destination: string; readonly nexthop: string }[];
 }
 
 export interface ModelDhcpOpt {

@@ -3,16 +3,10 @@
  * read from the store (load.ts) and rendered by the pure tree (tree.ts). Nothing here is
  * another instance's: the service looks an instance up by its own port first.
  */
+import type { GuestSubnet } from '../network/subnets/guest.js';
 
-export interface MetadataSubnet {
-  readonly id: string;
-  readonly ipVersion: number;
-  readonly cidr: string;
-  readonly gatewayIp: string | null;
-  readonly enableDhcp: boolean;
-  readonly dnsNameservers: readonly string[];
-  readonly hostRoutes: readonly { readonly destination: string; readonly nexthop: string }[];
-}
+/** A subnet of one of the instance's NICs, as the guest sees it. */
+export type MetadataSubnet = GuestSubnet;
 
 /** One NIC of the instance, in plug order. */
 export interface MetadataInterface {
