@@ -1,8 +1,8 @@
 /** Host aggregates over HTTP: CRUD, hosts, metadata, and the zones they give their hosts. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { TestCloud } from './helpers/cloud.js';
-import { needs, nova, projectId, startCloudWithNovaClients, userId, type Nova } from './helpers/compute-catalog.js';
+import { projectId, type TestCloud } from './helpers/cloud.js';
+import { needs, nova, startCloudWithNovaClients, userId, type Nova } from './helpers/compute-catalog.js';
 import { deleteFakeServer, fakeServer, registerHost } from './helpers/compute-hosts.js';
 import { hostZones } from '../src/compute/catalog/zones.js';
 
@@ -15,9 +15,7 @@ describe('compute: host aggregates', () => {
     await registerHost(cloud, 'compute2');
     await registerHost(cloud, 'compute3');
   });
-  after(async () => {
-    await cloud.destroy();
-  });
+  after(async () => cloud.destroy());
 
   const create = (aggregate: Record<string, unknown>) => admin('POST', '/os-aggregates', { body: { aggregate } });
   const action = (id: number, body: Record<string, unknown>) => admin('POST', `/os-aggregates/${id}/action`, { body });

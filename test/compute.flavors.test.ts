@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTestCloud, type TestCloud } from './helpers/cloud.js';
-import { needs, nova, projectId, startCloudWithNovaClients, type Nova } from './helpers/compute-catalog.js';
+import { projectId, startTestCloud, type TestCloud } from './helpers/cloud.js';
+import { needs, nova, startCloudWithNovaClients, type Nova } from './helpers/compute-catalog.js';
 
 describe('compute: flavors', () => {
   let cloud: TestCloud;
@@ -16,9 +16,7 @@ describe('compute: flavors', () => {
     ({ cloud, admin, demo } = await startCloudWithNovaClients());
     demoProject = await projectId(cloud, 'demo');
   });
-  after(async () => {
-    await cloud.destroy();
-  });
+  after(async () => cloud.destroy());
 
   const create = (flavor: Record<string, unknown>, version?: string) => admin('POST', '/flavors', { body: { flavor }, ...(version ? { version } : {}) });
 

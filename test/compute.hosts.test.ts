@@ -1,8 +1,8 @@
 /** Hypervisors, services and availability zones over HTTP, from the hosts that registered. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { TestCloud } from './helpers/cloud.js';
-import { needs, nova, projectId, startCloudWithNovaClients, userId, type Nova } from './helpers/compute-catalog.js';
+import { projectId, type TestCloud } from './helpers/cloud.js';
+import { needs, nova, startCloudWithNovaClients, userId, type Nova } from './helpers/compute-catalog.js';
 import { deleteFakeServer, fakeServer, registerHost, silenceHost } from './helpers/compute-hosts.js';
 
 describe('compute: hypervisors, services and availability zones', () => {
@@ -20,9 +20,7 @@ describe('compute: hypervisors, services and availability zones', () => {
     await registerHost(cloud, 'network1', { roles: ['l3', 'dhcp'] });
     server = await fakeServer(cloud, { projectId: await projectId(cloud, 'demo'), userId: await userId(cloud, 'demo'), host: 'compute2', vcpus: 2, memoryMb: 2048, rootGb: 20, name: 'on-compute2' });
   });
-  after(async () => {
-    await cloud.destroy();
-  });
+  after(async () => cloud.destroy());
 
   const hypervisor = async (name: string, version?: string) => {
     const list = await admin('GET', '/os-hypervisors/detail', version ? { version } : {});

@@ -6,8 +6,8 @@ import { X509Certificate, createHash } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TestCloud } from './helpers/cloud.js';
-import { needs, nova, projectId, startCloudWithNovaClients, userId, type Nova } from './helpers/compute-catalog.js';
+import { projectId, type TestCloud } from './helpers/cloud.js';
+import { needs, nova, startCloudWithNovaClients, userId, type Nova } from './helpers/compute-catalog.js';
 
 const SSH_KEYGEN = '/usr/bin/ssh-keygen';
 

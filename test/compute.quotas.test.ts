@@ -1,8 +1,8 @@
 /** Quota sets, quota classes and limits over HTTP, and the quota check server create uses. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { TestCloud } from './helpers/cloud.js';
-import { needs, projectId, startCloudWithNovaClients, userId, type Nova } from './helpers/compute-catalog.js';
+import { projectId, type TestCloud } from './helpers/cloud.js';
+import { needs, startCloudWithNovaClients, userId, type Nova } from './helpers/compute-catalog.js';
 import { fakeServer } from './helpers/compute-hosts.js';
 import { checkComputeQuota } from '../src/compute/catalog/quotas.js';
 
@@ -22,9 +22,7 @@ describe('compute: quotas and limits', () => {
     adminProject = await projectId(cloud, 'admin');
     demoUser = await userId(cloud, 'demo');
   });
-  after(async () => {
-    await cloud.destroy();
-  });
+  after(async () => cloud.destroy());
 
   it('shows Nova\'s default quotas for a project, and its defaults to anyone', async () => {
     const res = await demo('GET', `/os-quota-sets/${demoProject}`);

@@ -1,8 +1,8 @@
 /** Server groups over HTTP: policies per microversion, members, projects, quota. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { TestCloud } from './helpers/cloud.js';
-import { needs, projectId, startCloudWithNovaClients, userId, type Nova } from './helpers/compute-catalog.js';
+import { projectId, type TestCloud } from './helpers/cloud.js';
+import { needs, startCloudWithNovaClients, userId, type Nova } from './helpers/compute-catalog.js';
 import { deleteFakeServer, fakeServer } from './helpers/compute-hosts.js';
 
 describe('compute: server groups', () => {
@@ -16,9 +16,7 @@ describe('compute: server groups', () => {
     demoProject = await projectId(cloud, 'demo');
     demoUser = await userId(cloud, 'demo');
   });
-  after(async () => {
-    await cloud.destroy();
-  });
+  after(async () => cloud.destroy());
 
   const create = (n: Nova, group: Record<string, unknown>, version?: string) => n('POST', '/os-server-groups', { body: { server_group: group }, ...(version ? { version } : {}) });
   let demoGroup: string;

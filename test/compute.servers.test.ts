@@ -2,8 +2,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { startTestCloud, type TestCloud } from './helpers/cloud.js';
-import { needs, projectId } from './helpers/compute-catalog.js';
+import { projectId, startTestCloud, type TestCloud } from './helpers/cloud.js';
+import { needs } from './helpers/compute-catalog.js';
 import { boot, bootActive, cirrosId, fakeDriver, makeNetwork, nova, settle, show, type Nova } from './helpers/servers-fixtures.js';
 
 describe('servers', () => {

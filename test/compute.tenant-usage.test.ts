@@ -1,8 +1,8 @@
 /** os-simple-tenant-usage over HTTP: hours and resource-hours of a period, per project. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { TestCloud } from './helpers/cloud.js';
-import { needs, projectId, startCloudWithNovaClients, userId, type Nova } from './helpers/compute-catalog.js';
+import { projectId, type TestCloud } from './helpers/cloud.js';
+import { needs, startCloudWithNovaClients, userId, type Nova } from './helpers/compute-catalog.js';
 import { fakeServer } from './helpers/compute-hosts.js';
 
 describe('compute: simple tenant usage', () => {
@@ -20,9 +20,7 @@ describe('compute: simple tenant usage', () => {
     // It has been running for three hours.
     await cloud.store.db.updateTable('instances').set({ launched_at: hoursAgo(3).toISOString() }).where('uuid', '=', server).execute();
   });
-  after(async () => {
-    await cloud.destroy();
-  });
+  after(async () => cloud.destroy());
 
   it('reports a project\'s servers with the hours they ran in the period', async () => {
     const res = await demo('GET', `/os-simple-tenant-usage/${demoProject}?start=${stamp(hoursAgo(2))}&end=${stamp(hoursAgo(-1))}`);

@@ -3,8 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { startCloudWithTokens, type TestCloud } from './helpers/cloud.js';
-import { createImage, patchImage, projectId, readerToken, showImage, upload, V2 } from './helpers/image-fixtures.js';
+import { projectId, startCloudWithTokens, type TestCloud } from './helpers/cloud.js';
+import { createImage, patchImage, readerToken, showImage, upload, V2 } from './helpers/image-fixtures.js';
 
 describe('image: images', () => {
   let cloud: TestCloud;

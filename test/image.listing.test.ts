@@ -1,8 +1,8 @@
 /** Image lists: who sees what, filters, sorting, pagination with markers, and refused parameters. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCloudWithTokens, type TestCloud } from './helpers/cloud.js';
-import { createImage, projectId, upload, V2 } from './helpers/image-fixtures.js';
+import { projectId, startCloudWithTokens, type TestCloud } from './helpers/cloud.js';
+import { createImage, upload, V2 } from './helpers/image-fixtures.js';
 
 describe('image: listing', () => {
   let cloud: TestCloud;
@@ -27,9 +27,7 @@ describe('image: listing', () => {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
   });
-  after(async () => {
-    await cloud.destroy();
-  });
+  after(async () => cloud.destroy());
 
   async function list(token: string, query = ''): Promise<{ status: number; names: string[]; body: Record<string, unknown> }> {
     const res = await cloud.request('GET', `${V2}/images${query}`, { token, headers: { accept: 'application/json' } });

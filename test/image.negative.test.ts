@@ -10,8 +10,8 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RouteEntry } from '../src/api/app.js';
 import { badTokens } from './helpers/bad-tokens.js';
-import { startCloudWithTokens, type TestCloud, type TestResponse } from './helpers/cloud.js';
-import { createImage, PATCH_21, projectId, readerToken, upload, V2 } from './helpers/image-fixtures.js';
+import { projectId, startCloudWithTokens, type TestCloud, type TestResponse } from './helpers/cloud.js';
+import { createImage, PATCH_21, readerToken, upload, V2 } from './helpers/image-fixtures.js';
 import { assertStoreUnchangedBy, sweptRoutes } from './helpers/negative-sweep.js';
 
 const MISSING = '0b8e2a4c-5f2d-4a4e-9a55-3c0e8a7d9f11';
@@ -55,9 +55,7 @@ describe('image: bad input never breaks anything', () => {
     await cloud.request('POST', `${V2}/metadefs/namespaces/ns1/objects`, { token: admin, body: { name: 'o' } });
     ids = { id: image.id, member, tag: 't', ns: 'ns1', name: 'o' };
   });
-  after(async () => {
-    await cloud.destroy();
-  });
+  after(async () => cloud.destroy());
 
   it('covers the route table', () => {
     assert.ok(routes.length >= 40, `only ${routes.length} routes`);

@@ -1,8 +1,8 @@
 /** Image members (sharing between projects), their effect on visibility and lists, and tags. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCloudWithTokens, type TestCloud } from './helpers/cloud.js';
-import { createImage, projectId, showImage, V2 } from './helpers/image-fixtures.js';
+import { projectId, startCloudWithTokens, type TestCloud } from './helpers/cloud.js';
+import { createImage, showImage, V2 } from './helpers/image-fixtures.js';
 
 describe('image: members and tags', () => {
   let cloud: TestCloud;
@@ -15,9 +15,7 @@ describe('image: members and tags', () => {
     demoProject = await projectId(cloud, 'demo');
     adminProject = await projectId(cloud, 'admin');
   });
-  after(async () => {
-    await cloud.destroy();
-  });
+  after(async () => cloud.destroy());
 
   const json = { accept: 'application/json' };
   const members = (token: string, id: string) => cloud.request('GET', `${V2}/images/${id}/members`, { token, headers: json });

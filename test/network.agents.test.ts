@@ -22,9 +22,7 @@ describe('network: agents and scheduling', () => {
   before(async () => {
     ({ cloud, admin, demo } = await startCloudWithTokens({ overrides: { localHost: { name: 'network-a' } } }));
   });
-  after(async () => {
-    await cloud.destroy();
-  });
+  after(async () => cloud.destroy());
 
   const agentsOf = async (type: string): Promise<Json[]> => (await getJson(cloud, admin, `/agents?agent_type=${encodeURIComponent(type)}`)).agents;
   const hostsOfRouter = async (id: string): Promise<Json[]> => (await getJson(cloud, admin, `/routers/${id}/l3-agents`)).agents;

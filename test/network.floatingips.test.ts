@@ -26,9 +26,7 @@ describe('network: floating IPs', () => {
     router = await newRouter(cloud, demo, { name: 'router1', external_gateway_info: { network_id: ext.network.id } });
     await addInterface(cloud, demo, router.id, { subnet_id: inside.subnet.id });
   });
-  after(async () => {
-    await cloud.destroy();
-  });
+  after(async () => cloud.destroy());
 
   it('creates a floating IP from the pool, DOWN and unassociated, on a port nobody owns', async () => {
     assert.equal(router.external_gateway_info.external_fixed_ips[0].ip_address, '192.168.1.50');

@@ -45,9 +45,7 @@ describe('network: bad input never breaks anything', () => {
     const net = await cloud.request('POST', '/network/v2.0/networks', { token: demo, body: { network: { name: 'n' } } });
     assert.equal(net.status, 201);
   });
-  after(async () => {
-    await cloud.destroy();
-  });
+  after(async () => cloud.destroy());
 
   const neutron = (): Sweep => ({ cloud, path, assertFault: assertNeutronError });
 

@@ -17,9 +17,7 @@ describe('network: port attributes', () => {
     net = await newNetwork(cloud, demo, { name: 'attrs' });
     subnet = await newSubnet(cloud, demo, net.id, '10.10.0.0/24');
   });
-  after(async () => {
-    await cloud.destroy();
-  });
+  after(async () => cloud.destroy());
 
   const post = (token: string, port: Record<string, unknown>) => cloud.request('POST', '/network/v2.0/ports', { token, body: { port } });
   const put = (token: string, id: string, port: Record<string, unknown>) => cloud.request('PUT', `/network/v2.0/ports/${id}`, { token, body: { port } });
@@ -249,9 +247,7 @@ describe('network: port DNS names under a configured domain', () => {
       delete process.env.KUMO_DNS_DOMAIN;
     }
   });
-  after(async () => {
-    await cloud.destroy();
-  });
+  after(async () => cloud.destroy());
 
   it('keeps dns_name and builds hostname and fqdn from it', async () => {
     const demo = await cloud.token('demo');

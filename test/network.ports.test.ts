@@ -22,9 +22,7 @@ describe('network: ports', () => {
     demoProject = net.project_id;
     subnet = await newSubnet(cloud, demo, net.id, '172.16.0.0/24', { name: 'user_subnet' });
   });
-  after(async () => {
-    await cloud.destroy();
-  });
+  after(async () => cloud.destroy());
 
   const post = (token: string, port: Record<string, unknown>) => cloud.request('POST', '/network/v2.0/ports', { token, body: { port } });
   const put = (token: string, id: string, port: Record<string, unknown>) => cloud.request('PUT', `/network/v2.0/ports/${id}`, { token, body: { port } });

@@ -1,7 +1,7 @@
 /** Neutron quotas: defaults, per-project limits, list, reset, details with usage, validation, policy, OverQuota. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCloudWithTokens, type TestCloud } from './helpers/cloud.js';
+import { projectId, startCloudWithTokens, type TestCloud } from './helpers/cloud.js';
 
 const DEFAULTS = { network: 100, subnet: 100, subnetpool: -1, port: 500, router: 10, floatingip: 50, security_group: 10, security_group_rule: 100, rbac_policy: 10 };
 
@@ -13,13 +13,10 @@ describe('network: quotas', () => {
   let adminProject: string;
   before(async () => {
     ({ cloud, admin, demo } = await startCloudWithTokens());
-    const projects = await cloud.request('GET', '/v3/projects', { token: admin });
-    demoProject = projects.body.projects.find((p: { name: string }) => p.name === 'demo').id;
-    adminProject = projects.body.projects.find((p: { name: string }) => p.name === 'admin').id;
+    demoProject = await projectId(cloud, 'demo');
+    adminProject = await projectId(cloud, 'admin');
   });
-  after(async () => {
-    await cloud.destroy();
-  });
+  after(async () => cloud.destroy());
 
   const put = (token: string, project: string, quota: unknown) => cloud.request('PUT', `/network/v2.0/quotas/${project}`, { token, body: { quota } });
 

@@ -2,7 +2,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPort } from '../src/network/ports/create.js';
-import { startCloudWithTokens, type TestCloud } from './helpers/cloud.js';
+import { projectId, startCloudWithTokens, type TestCloud } from './helpers/cloud.js';
 import { snapshot } from './helpers/snapshot.js';
 
 describe('network: RBAC policies', () => {
@@ -12,12 +12,9 @@ describe('network: RBAC policies', () => {
   let demoProject: string;
   before(async () => {
     ({ cloud, admin, demo } = await startCloudWithTokens());
-    const projects = await cloud.request('GET', '/v3/projects?name=demo', { token: admin });
-    demoProject = projects.body.projects[0].id;
+    demoProject = await projectId(cloud, 'demo');
   });
-  after(async () => {
-    await cloud.destroy();
-  });
+  after(async () => cloud.destroy());
 
   const network = async (token: string, name: string): Promise<string> => {
     const res = await cloud.request('POST', '/network/v2.0/networks', { token, body: { network: { name } } });

@@ -26,9 +26,7 @@ describe('network: routers', () => {
     ({ cloud, admin, demo } = await startCloudWithTokens());
     ext = await externalNetwork(cloud, admin, '172.24.4.0/24', { start: '172.24.4.10', end: '172.24.4.20' });
   });
-  after(async () => {
-    await cloud.destroy();
-  });
+  after(async () => cloud.destroy());
 
   it('creates a router with Neutron defaults; distributed and ha only shown to admins', async () => {
     const r = await newRouter(cloud, demo, { name: 'r1', description: 'd' });

@@ -2,7 +2,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPort } from '../src/network/ports/create.js';
-import { startCloudWithTokens, type TestCloud } from './helpers/cloud.js';
+import { projectId, startCloudWithTokens, type TestCloud } from './helpers/cloud.js';
 import { snapshot } from './helpers/snapshot.js';
 
 interface Rule {
@@ -25,12 +25,9 @@ describe('network: security groups and rules', () => {
   let demoProject: string;
   before(async () => {
     ({ cloud, admin, demo } = await startCloudWithTokens());
-    const projects = await cloud.request('GET', '/v3/projects?name=demo', { token: admin });
-    demoProject = projects.body.projects[0].id;
+    demoProject = await projectId(cloud, 'demo');
   });
-  after(async () => {
-    await cloud.destroy();
-  });
+  after(async () => cloud.destroy());
 
   const sg = (token: string, security_group: Record<string, unknown>) =>
     cloud.request('POST', '/network/v2.0/security-groups', { token, body: { security_group } });

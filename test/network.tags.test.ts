@@ -14,9 +14,7 @@ describe('network: tags', () => {
     const res = await cloud.request('POST', '/network/v2.0/networks', { token: demo, body: { network: { name: 'tagged' } } });
     net = res.body.network.id;
   });
-  after(async () => {
-    await cloud.destroy();
-  });
+  after(async () => cloud.destroy());
 
   const tags = (token: string, path: string) => cloud.request('GET', `/network/v2.0/${path}/tags`, { token });
 

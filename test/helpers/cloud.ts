@@ -108,3 +108,9 @@ export async function startCloudWithTokens(options: TestCloudOptions = {}): Prom
   const cloud = await startTestCloud(options);
   return { cloud, admin: await cloud.token('admin'), demo: await cloud.token('demo') };
 }
+
+/** The id of a bootstrap project by name. */
+export async function projectId(cloud: TestCloud, name: string): Promise<string> {
+  const res = await cloud.request('GET', `/v3/projects?name=${name}`, { token: await cloud.token('admin') });
+  return res.body.projects[0].id as string;
+}

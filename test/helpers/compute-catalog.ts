@@ -35,12 +35,6 @@ export async function startCloudWithNovaClients(options: TestCloudOptions = {}):
   return { cloud, admin: nova(cloud, admin), demo: nova(cloud, demo) };
 }
 
-/** The id of a bootstrap project by name. */
-export async function projectId(cloud: TestCloud, name: string): Promise<string> {
-  const res = await cloud.request('GET', `/v3/projects?name=${name}`, { token: await cloud.token('admin') });
-  return res.body.projects[0].id as string;
-}
-
 export async function userId(cloud: TestCloud, name: string): Promise<string> {
   const res = await cloud.request('GET', `/v3/users?name=${name}`, { token: await cloud.token('admin') });
   return res.body.users[0].id as string;

@@ -47,7 +47,3 @@ export async function readerToken(cloud: TestCloud): Promise<string> {
   return token;
 }
 
-export async function projectId(cloud: TestCloud, name: string): Promise<string> {
-  const res = await cloud.request('GET', `/v3/projects?name=${name}`, { token: await cloud.token('admin') });
-  return res.body.projects[0].id as string;
-}
