@@ -33,14 +33,6 @@ interface AppCredBody {
   };
 }
 
-const roleRefSchema = {
-  type: 'object',
-  properties: { id: schemaParts.id64, name: schemaParts.name255 },
-  minProperties: 1,
-  maxProperties: 1,
-  additionalProperties: false,
-} as const;
-
 const accessRuleSchema = {
   type: 'object',
   properties: {
@@ -64,7 +56,7 @@ const createSchema = {
         description: schemaParts.description,
         secret: { type: ['string', 'null'] },
         expires_at: { type: ['string', 'null'] },
-        roles: { type: 'array', items: roleRefSchema },
+        roles: { type: 'array', items: schemaParts.roleRef },
         unrestricted: { type: 'boolean' },
         access_rules: { type: 'array', items: accessRuleSchema },
       },

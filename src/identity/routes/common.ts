@@ -43,14 +43,25 @@ export function queryBool(value: string | undefined, name: string): boolean | un
   throw badRequest(`Invalid input for field '${name}': '${value}' is not a boolean.`);
 }
 
+const name255 = { type: 'string', minLength: 1, maxLength: 255 } as const;
+const id64 = { type: 'string', minLength: 1, maxLength: 64 } as const;
+
 /** JSON-schema fragments reused across resources. */
 export const schemaParts = {
   name64: { type: 'string', minLength: 1, maxLength: 64 },
-  name255: { type: 'string', minLength: 1, maxLength: 255 },
-  id64: { type: 'string', minLength: 1, maxLength: 64 },
+  name255,
+  id64,
   description: { type: ['string', 'null'] },
   enabled: { type: 'boolean' },
   nullableId: { type: ['string', 'null'], maxLength: 64 },
+  /** A role named by exactly one of id and name, as application credentials and trusts take them. */
+  roleRef: {
+    type: 'object',
+    properties: { id: id64, name: name255 },
+    minProperties: 1,
+    maxProperties: 1,
+    additionalProperties: false,
+  },
 } as const;
 
 /** Collects attributes a client sent that Keystone keeps as "extra" (users, projects, domains, ...). */

@@ -19,14 +19,6 @@ import { baseUrl, collectionLinks, roleView, selfLink } from '../views.js';
 import { assertNotRestrictedAppCred } from './application-credentials.js';
 import { query, schemaParts } from './common.js';
 
-const roleRefSchema = {
-  type: 'object',
-  properties: { id: schemaParts.id64, name: schemaParts.name255 },
-  minProperties: 1,
-  maxProperties: 1,
-  additionalProperties: false,
-} as const;
-
 const createSchema = {
   type: 'object',
   required: ['trust'],
@@ -43,7 +35,7 @@ const createSchema = {
         expires_at: { type: ['string', 'null'] },
         allow_redelegation: { type: ['boolean', 'null'] },
         redelegation_count: { type: ['integer', 'null'], minimum: 0 },
-        roles: { type: 'array', items: roleRefSchema },
+        roles: { type: 'array', items: schemaParts.roleRef },
       },
     },
   },

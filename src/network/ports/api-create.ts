@@ -9,11 +9,9 @@ import type { Tx } from '../../store/store.js';
 import { neutronNotFound, policyForbidden } from '../errors.js';
 import { owningProject, requireMember } from '../policy.js';
 import type { NetworkService } from '../service.js';
-import { bad, isUuid, optBool, type Body } from '../validate.js';
+import { bad, isUuid, type Body } from '../validate.js';
 import { networkNotUsable, requireAdminOrNetworkOwner, isNetworkDevice } from './access.js';
-import {
-  parseAddressPairs, parseDhcpOpts, parseDnsName, parseFixedIps, parseHostId, parseMac, parseProfile, parseSecurityGroups, parseVnicType, stringAttr,
-} from './attributes.js';
+import { parseFixedIps, parseMac, parseScalarAttributes, parseStructuredAttributes } from './attributes.js';
 import { createPort, type PortSpec } from './create.js';
 import { checkSecurityGroups } from './groups.js';
 import { checkQuotaLocked } from './tx.js';
@@ -49,22 +47,10 @@ export async function createPortRequest(service: NetworkService, ctx: AuthContex
   const projectId = owningProject(ctx, item, 'create_port');
 
   // Formats first (400), then policy (403), as Neutron's API layer does.
-  const name = stringAttr(item, 'name', 255);
-  const description = stringAttr(item, 'description', 255);
-  const deviceId = stringAttr(item, 'device_id', 255);
-  const deviceOwner = stringAttr(item, 'device_owner', 255);
-  const adminStateUp = optBool(item, 'admin_state_up');
-  const portSecurity = optBool(item, 'port_security_enabled');
-  const propagate = optBool(item, 'propagate_uplink_status');
+  const { name, description, deviceId, deviceOwner, adminStateUp, portSecurity, propagate } = parseScalarAttributes(item);
   const mac = item.mac_address === undefined ? undefined : parseMac(item.mac_address);
   const fixedIps = item.fixed_ips === undefined || item.fixed_ips === null ? undefined : parseFixedIps(item.fixed_ips);
-  const groups = item.security_groups === undefined ? undefined : parseSecurityGroups(item.security_groups);
-  const pairs = item.allowed_address_pairs === undefined ? undefined : parseAddressPairs(item.allowed_address_pairs);
-  const dhcpOpts = item.extra_dhcp_opts === undefined ? undefined : parseDhcpOpts(item.extra_dhcp_opts);
-  const hostId = item['binding:host_id'] === undefined ? undefined : parseHostId(item['binding:host_id']);
-  const profile = item['binding:profile'] === undefined ? undefined : parseProfile(item['binding:profile']);
-  const vnicType = item['binding:vnic_type'] === undefined ? undefined : parseVnicType(item['binding:vnic_type']);
-  const dnsName = item.dns_name === undefined ? undefined : parseDnsName(item.dns_name);
+  const { groups, pairs, dhcpOpts, hostId, profile, vnicType, dnsName } = parseStructuredAttributes(item);
 
   const network = await tx.selectFrom('networks').selectAll().where('id', '=', networkId).executeTakeFirst();
   // An admin sees and may use every network: RBAC grants change nothing for one.

@@ -6,7 +6,7 @@
 import { ApiError } from '../../api/errors.js';
 import { isPlainObject } from '../../util/json.js';
 import { normalizeIp, parseCidr, parseIp } from '../ipam/ip.js';
-import { bad, isUuid, type Body } from '../validate.js';
+import { bad, isUuid, optBool, type Body } from '../validate.js';
 import type { FixedIpRequest } from './create.js';
 import { normalizeMac } from './mac.js';
 
@@ -242,4 +242,33 @@ export function stringAttr(item: Body, attribute: string, maxLength: number): st
   if (typeof value !== 'string') throw invalidAttr(attribute, `'${JSON.stringify(value)}' is not a valid string`);
   if (value.length > maxLength) throw invalidAttr(attribute, `'${value}' exceeds maximum length of ${maxLength}`);
   return value;
+}
+
+/**
+ * The scalar attributes a port create and update parse alike; they come before mac_address and
+ * fixed_ips (parsed differently by each), as in Neutron, so the same bad body gets the same 400.
+ */
+export function parseScalarAttributes(item: Body) {
+  return {
+    name: stringAttr(item, 'name', 255),
+    description: stringAttr(item, 'description', 255),
+    deviceId: stringAttr(item, 'device_id', 255),
+    deviceOwner: stringAttr(item, 'device_owner', 255),
+    adminStateUp: optBool(item, 'admin_state_up'),
+    portSecurity: optBool(item, 'port_security_enabled'),
+    propagate: optBool(item, 'propagate_uplink_status'),
+  };
+}
+
+/** The structured attributes a port create and update parse alike, after mac_address and fixed_ips. */
+export function parseStructuredAttributes(item: Body) {
+  return {
+    groups: item.security_groups === undefined ? undefined : parseSecurityGroups(item.security_groups),
+    pairs: item.allowed_address_pairs === undefined ? undefined : parseAddressPairs(item.allowed_address_pairs),
+    dhcpOpts: item.extra_dhcp_opts === undefined ? undefined : parseDhcpOpts(item.extra_dhcp_opts),
+    hostId: item['binding:host_id'] === undefined ? undefined : parseHostId(item['binding:host_id']),
+    profile: item['binding:profile'] === undefined ? undefined : parseProfile(item['binding:profile']),
+    vnicType: item['binding:vnic_type'] === undefined ? undefined : parseVnicType(item['binding:vnic_type']),
+    dnsName: item.dns_name === undefined ? undefined : parseDnsName(item.dns_name),
+  };
 }

@@ -14,13 +14,10 @@ import { parseJsonArray } from '../../util/json.js';
 import { policyForbidden } from '../errors.js';
 import { requireWrite } from '../policy.js';
 import type { NetworkService } from '../service.js';
-import { optBool, type Body } from '../validate.js';
+import type { Body } from '../validate.js';
 import { isNetworkDevice, requireAdminOrNetworkOwner, visiblePort } from './access.js';
 import { checkKeys, effectiveDnsName, READ_ONLY, WRITABLE } from './api-create.js';
-import {
-  mergeDhcpOpts, parseAddressPairs, parseDhcpOpts, parseDnsName, parseFixedIps, parseHostId, parseMac, parseProfile, parseSecurityGroups,
-  parseVnicType, stringAttr, type DhcpOpt,
-} from './attributes.js';
+import { mergeDhcpOpts, parseFixedIps, parseMac, parseScalarAttributes, parseStructuredAttributes, type DhcpOpt } from './attributes.js';
 import { addressPairsNeedPortSecurity, allocateRequested, eui64, groupsNeedPortSecurity, isAutoAddressSubnet, macInUse, networkSubnets, type FixedIpRequest } from './create.js';
 import { allocateSpecific } from '../ipam/allocator.js';
 import { checkSecurityGroups } from './groups.js';
@@ -62,22 +59,10 @@ function planFixedIps(current: readonly FixedIp[], requested: readonly FixedIpRe
 
 export async function updatePortRequest(service: NetworkService, ctx: AuthContext, tx: Tx, id: string, item: Body): Promise<PortRow> {
   checkKeys(item, WRITABLE, [...READ_ONLY, ...CREATE_ONLY_ON_UPDATE], 'PUT');
-  const name = stringAttr(item, 'name', 255);
-  const description = stringAttr(item, 'description', 255);
-  const deviceId = stringAttr(item, 'device_id', 255);
-  const deviceOwner = stringAttr(item, 'device_owner', 255);
-  const adminStateUp = optBool(item, 'admin_state_up');
-  const portSecurity = optBool(item, 'port_security_enabled');
-  const propagate = optBool(item, 'propagate_uplink_status');
+  const { name, description, deviceId, deviceOwner, adminStateUp, portSecurity, propagate } = parseScalarAttributes(item);
   const macAsked = item.mac_address === undefined ? undefined : item.mac_address === null ? null : parseMac(item.mac_address);
   const fixedIps = item.fixed_ips === undefined ? undefined : parseFixedIps(item.fixed_ips ?? []);
-  const groups = item.security_groups === undefined ? undefined : parseSecurityGroups(item.security_groups);
-  const pairs = item.allowed_address_pairs === undefined ? undefined : parseAddressPairs(item.allowed_address_pairs);
-  const dhcpOpts = item.extra_dhcp_opts === undefined ? undefined : parseDhcpOpts(item.extra_dhcp_opts);
-  const hostId = item['binding:host_id'] === undefined ? undefined : parseHostId(item['binding:host_id']);
-  const profile = item['binding:profile'] === undefined ? undefined : parseProfile(item['binding:profile']);
-  const vnicType = item['binding:vnic_type'] === undefined ? undefined : parseVnicType(item['binding:vnic_type']);
-  const dnsName = item.dns_name === undefined ? undefined : parseDnsName(item.dns_name);
+  const { groups, pairs, dhcpOpts, hostId, profile, vnicType, dnsName } = parseStructuredAttributes(item);
 
   const { port, network } = await visiblePort(ctx, id, tx);
   requireWrite(ctx, port.project_id, 'update_port');
