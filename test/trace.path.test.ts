@@ -22,7 +22,7 @@ function port(id: string, networkId: string, ip: string, subnetId: string, owner
 
 function rule(id: string, group: string, direction: 'ingress' | 'egress', extra: Partial<TraceRule> = {}): TraceRule {
   return {
-    id, securityGroupId: group, direction, ethertype: 'IPv4', protocol: null, portRangeMin: null, portRangeMax: null,
+    id, groupId: group, direction, ethertype: 'IPv4', protocol: null, portRangeMin: null, portRangeMax: null,
     remoteIpPrefix: null, remoteGroupId: null, remoteAddressGroupId: null, ...extra,
   };
 }

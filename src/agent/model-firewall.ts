@@ -6,6 +6,7 @@
 import type { Db } from '../store/store.js';
 import { selectAllPacked } from '../store/packed.js';
 
+/** A security-group rule as the agent compiles it and `kumo trace` evaluates it. */
 export interface ModelRule {
   readonly id: string;
   readonly groupId: string;
@@ -58,24 +59,30 @@ function pairs(text: string): ModelAddressPair[] {
   }
 }
 
+/** Every security-group rule, in creation order. */
+export async function loadRules(db: Db): Promise<ModelRule[]> {
+  const rules = await db.selectFrom('security_group_rules').select(['id', 'security_group_id', 'direction', 'ethertype', 'protocol', 'port_range_min',
+    'port_range_max', 'remote_ip_prefix', 'remote_group_id', 'remote_address_group_id']).orderBy('created_at').orderBy('id').execute();
+  const num = (v: number | string | null) => (v === null ? null : Number(v));
+  return rules.map((r) => ({
+    id: r.id, groupId: r.security_group_id, direction: r.direction === 'egress' ? 'egress' : 'ingress', ethertype: r.ethertype === 'IPv6' ? 'IPv6' : 'IPv4',
+    protocol: r.protocol, portRangeMin: num(r.port_range_min), portRangeMax: num(r.port_range_max),
+    remoteIpPrefix: r.remote_ip_prefix, remoteGroupId: r.remote_group_id, remoteAddressGroupId: r.remote_address_group_id,
+  }));
+}
+
 export async function loadFirewallModel(db: Db): Promise<FirewallModel> {
   const [groups, rules, ports, bindings] = await Promise.all([
     db.selectFrom('security_groups').select(['id', 'stateful']).orderBy('id').execute(),
-    db.selectFrom('security_group_rules').select(['id', 'security_group_id', 'direction', 'ethertype', 'protocol', 'port_range_min',
-      'port_range_max', 'remote_ip_prefix', 'remote_group_id', 'remote_address_group_id']).orderBy('created_at').orderBy('id').execute(),
+    loadRules(db),
     selectAllPacked(db, 'ports', ['id', 'port_security_enabled', 'allowed_address_pairs']),
     selectAllPacked(db, 'port_security_groups', ['port_id', 'security_group_id'], ['security_group_id']),
   ]);
   const groupsOf = new Map<string, string[]>();
   for (const b of bindings) groupsOf.set(b.port_id, [...(groupsOf.get(b.port_id) ?? []), b.security_group_id]);
-  const num = (v: number | string | null) => (v === null ? null : Number(v));
   return {
     groups: groups.map((g) => ({ id: g.id, stateful: Number(g.stateful) === 1 || (g.stateful as unknown) === true })),
-    rules: rules.map((r) => ({
-      id: r.id, groupId: r.security_group_id, direction: r.direction === 'egress' ? 'egress' : 'ingress', ethertype: r.ethertype === 'IPv6' ? 'IPv6' : 'IPv4',
-      protocol: r.protocol, portRangeMin: num(r.port_range_min), portRangeMax: num(r.port_range_max),
-      remoteIpPrefix: r.remote_ip_prefix, remoteGroupId: r.remote_group_id, remoteAddressGroupId: r.remote_address_group_id,
-    })),
+    rules,
     ports: new Map(ports.map((p) => [p.id, {
       enabled: Number(p.port_security_enabled) === 1 || (p.port_security_enabled as unknown) === true,
       groups: groupsOf.get(p.id) ?? [],

@@ -4,6 +4,7 @@
  * allocation pools of their subnets (the outside world and host access are placed around
  * them); the hosts running an L3 agent. Read in one round of queries, plain immutable data.
  */
+import type { FloatingIpRow } from '../store/schema-l3.js';
 import type { Db } from '../store/store.js';
 import { L3_AGENT } from '../network/agents/records.js';
 import { groupBy } from '../util/group.js';
@@ -28,6 +29,16 @@ export interface ModelFloatingIp {
   readonly fixedIp: string | null;
   readonly routerId: string | null;
   readonly status: string;
+}
+
+/** The floatingips columns the agent and `kumo trace` read. */
+export const FLOATING_IP_COLUMNS = ['id', 'floating_ip_address', 'floating_network_id', 'fixed_port_id', 'fixed_ip_address', 'router_id', 'status'] as const;
+
+export function floatingIpOf(f: Pick<FloatingIpRow, (typeof FLOATING_IP_COLUMNS)[number]>): ModelFloatingIp {
+  return {
+    id: f.id, address: f.floating_ip_address, networkId: f.floating_network_id, fixedPortId: f.fixed_port_id, fixedIp: f.fixed_ip_address,
+    routerId: f.router_id, status: f.status,
+  };
 }
 
 export interface ModelPool {
@@ -65,8 +76,7 @@ export async function loadL3Model(db: Db): Promise<L3Model> {
     db.selectFrom('router_l3_agent_bindings').innerJoin('agents', 'agents.id', 'router_l3_agent_bindings.agent_id')
       .select(['router_l3_agent_bindings.router_id', 'agents.host']).where('agents.agent_type', '=', L3_AGENT)
       .orderBy('router_l3_agent_bindings.created_at').orderBy('agents.host').execute(),
-    db.selectFrom('floatingips').select(['id', 'floating_ip_address', 'floating_network_id', 'fixed_port_id', 'fixed_ip_address', 'router_id', 'status'])
-      .orderBy('id').execute(),
+    db.selectFrom('floatingips').select(FLOATING_IP_COLUMNS).orderBy('id').execute(),
     db.selectFrom('networks').select('id').where('external', '=', 1).execute(),
     db.selectFrom('subnets').select(['id', 'allocation_pools']).execute(),
     db.selectFrom('agents').select('host').where('agent_type', '=', L3_AGENT).orderBy('host').execute(),
@@ -82,10 +92,7 @@ export async function loadL3Model(db: Db): Promise<L3Model> {
       portIds: (portsOf.get(r.id) ?? []).map((p) => p.port_id),
       routes: (routesOf.get(r.id) ?? []).map((x) => ({ destination: x.destination, nexthop: x.nexthop })),
     })),
-    floatingIps: fips.map((f) => ({
-      id: f.id, address: f.floating_ip_address, networkId: f.floating_network_id, fixedPortId: f.fixed_port_id, fixedIp: f.fixed_ip_address,
-      routerId: f.router_id, status: f.status,
-    })),
+    floatingIps: fips.map(floatingIpOf),
     externalNetworks: new Set(externals.map((n) => n.id)),
     pools: new Map(subnets.map((s) => [s.id, pools(s.allocation_pools)])),
     l3Hosts: [...new Set(l3Agents.map((a) => a.host))],

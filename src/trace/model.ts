@@ -4,6 +4,8 @@
  * floating IPs) and the servers, read from the store in one pass. Plain immutable data, so the
  * path walk (path.ts) is a pure function tested without a store.
  */
+import { floatingIpOf, FLOATING_IP_COLUMNS, type ModelFloatingIp } from '../agent/model-l3.js';
+import { loadRules, type ModelRule } from '../agent/model-firewall.js';
 import type { Db } from '../store/store.js';
 import { groupBy } from '../util/group.js';
 import { parseJsonArrayLenient } from '../util/json.js';
@@ -39,18 +41,8 @@ export interface TracePort {
   readonly securityGroups: readonly string[];
 }
 
-export interface TraceRule {
-  readonly id: string;
-  readonly securityGroupId: string;
-  readonly direction: 'ingress' | 'egress';
-  readonly ethertype: 'IPv4' | 'IPv6';
-  readonly protocol: string | null;
-  readonly portRangeMin: number | null;
-  readonly portRangeMax: number | null;
-  readonly remoteIpPrefix: string | null;
-  readonly remoteGroupId: string | null;
-  readonly remoteAddressGroupId: string | null;
-}
+/** A rule as the agent compiles it: trace evaluates exactly that. */
+export type TraceRule = ModelRule;
 
 export interface TraceSecurityGroup {
   readonly id: string;
@@ -70,15 +62,7 @@ export interface TraceRouter {
   readonly hosts: readonly string[];
 }
 
-export interface TraceFloatingIp {
-  readonly id: string;
-  readonly address: string;
-  readonly networkId: string;
-  readonly fixedPortId: string | null;
-  readonly fixedIp: string | null;
-  readonly routerId: string | null;
-  readonly status: string;
-}
+export type TraceFloatingIp = ModelFloatingIp;
 
 export interface TraceServer {
   readonly id: string;
@@ -112,14 +96,13 @@ export async function loadTraceModel(db: Db): Promise<TraceModel> {
     db.selectFrom('ip_allocations').select(['port_id', 'subnet_id', 'ip_address']).execute(),
     db.selectFrom('port_security_groups').select(['port_id', 'security_group_id']).execute(),
     db.selectFrom('security_groups').select(['id', 'name', 'project_id', 'stateful']).execute(),
-    db.selectFrom('security_group_rules').select(['id', 'security_group_id', 'direction', 'ethertype', 'protocol', 'port_range_min',
-      'port_range_max', 'remote_ip_prefix', 'remote_group_id', 'remote_address_group_id']).orderBy('created_at').orderBy('id').execute(),
+    loadRules(db),
     db.selectFrom('routers').select(['id', 'name', 'admin_state_up', 'gw_port_id', 'enable_snat']).orderBy('id').execute(),
     db.selectFrom('router_routes').select(['router_id', 'destination', 'nexthop']).execute(),
     db.selectFrom('router_ports').select(['port_id', 'router_id']).execute(),
     db.selectFrom('router_l3_agent_bindings').innerJoin('agents', 'agents.id', 'router_l3_agent_bindings.agent_id')
       .select(['router_l3_agent_bindings.router_id', 'agents.host']).execute(),
-    db.selectFrom('floatingips').select(['id', 'floating_ip_address', 'floating_network_id', 'fixed_port_id', 'fixed_ip_address', 'router_id', 'status']).execute(),
+    db.selectFrom('floatingips').select(FLOATING_IP_COLUMNS).execute(),
     db.selectFrom('instances').select(['uuid', 'name', 'vm_state', 'power_state', 'host']).where('deleted', '=', 0).execute(),
   ]);
   const ipsOf = groupBy(ips, (r) => r.port_id, (r) => ({ subnetId: r.subnet_id, ip: r.ip_address }));
@@ -137,21 +120,13 @@ export async function loadTraceModel(db: Db): Promise<TraceModel> {
       securityGroups: (groupsOf.get(p.id) ?? []).sort(),
     })),
     groups: groups.map((g) => ({ id: g.id, name: g.name, projectId: g.project_id, stateful: bool(g.stateful) })),
-    rules: rules.map((r) => ({
-      id: r.id, securityGroupId: r.security_group_id, direction: r.direction === 'egress' ? 'egress' : 'ingress',
-      ethertype: r.ethertype === 'IPv6' ? 'IPv6' : 'IPv4', protocol: r.protocol,
-      portRangeMin: r.port_range_min === null ? null : Number(r.port_range_min), portRangeMax: r.port_range_max === null ? null : Number(r.port_range_max),
-      remoteIpPrefix: r.remote_ip_prefix, remoteGroupId: r.remote_group_id, remoteAddressGroupId: r.remote_address_group_id,
-    })),
+    rules,
     routers: routers.map((r) => ({
       id: r.id, name: r.name, adminStateUp: bool(r.admin_state_up), gwPortId: r.gw_port_id, enableSnat: bool(r.enable_snat),
       routes: routesOf.get(r.id) ?? [], hosts: hostsOf.get(r.id) ?? [],
     })),
     routerPorts: new Map(routerPorts.map((r) => [r.port_id, r.router_id])),
-    floatingIps: fips.map((f) => ({
-      id: f.id, address: f.floating_ip_address, networkId: f.floating_network_id, fixedPortId: f.fixed_port_id, fixedIp: f.fixed_ip_address,
-      routerId: f.router_id, status: f.status,
-    })),
+    floatingIps: fips.map(floatingIpOf),
     servers: servers.map((s) => ({ id: s.uuid, name: s.name, vmState: s.vm_state, powerState: Number(s.power_state), host: s.host })),
   };
 }

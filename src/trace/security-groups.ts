@@ -75,10 +75,10 @@ export function securityGroupVerdict(model: TraceModel, port: TracePort, directi
   if (port.securityGroups.length === 0) return { allowed: false, rule: null, note: 'the port is in no security group: everything is dropped' };
   for (const groupId of port.securityGroups) {
     for (const rule of model.rules) {
-      if (rule.securityGroupId === groupId && ruleMatches(model, rule, direction, flow, remote)) return { allowed: true, rule, note: '' };
+      if (rule.groupId === groupId && ruleMatches(model, rule, direction, flow, remote)) return { allowed: true, rule, note: '' };
     }
   }
-  const skipped = model.rules.some((r) => port.securityGroups.includes(r.securityGroupId) && r.direction === direction && r.remoteAddressGroupId !== null);
+  const skipped = model.rules.some((r) => port.securityGroups.includes(r.groupId) && r.direction === direction && r.remoteAddressGroupId !== null);
   return {
     allowed: false, rule: null,
     note: `no ${direction} rule of ${port.securityGroups.length === 1 ? 'its group' : 'its groups'} matches ${flow.ethertype} from/to ${remote}`
@@ -88,10 +88,10 @@ export function securityGroupVerdict(model: TraceModel, port: TracePort, directi
 
 /** One line naming a rule as `openstack security group rule show` would identify it. */
 export function describeRule(model: TraceModel, rule: TraceRule): string {
-  const group = model.groups.find((g) => g.id === rule.securityGroupId);
+  const group = model.groups.find((g) => g.id === rule.groupId);
   const proto = rule.protocol ?? 'any';
   const ports = rule.portRangeMin === null && rule.portRangeMax === null ? '' : ` ${rule.portRangeMin ?? ''}:${rule.portRangeMax ?? ''}`;
   const remote = rule.remoteIpPrefix ?? (rule.remoteGroupId ? `group ${model.groups.find((g) => g.id === rule.remoteGroupId)?.name ?? rule.remoteGroupId}`
     : rule.remoteAddressGroupId ? `address group ${rule.remoteAddressGroupId}` : 'any');
-  return `rule ${rule.id} of group ${group?.name ?? '?'} (${group?.id ?? rule.securityGroupId}): ${rule.direction} ${rule.ethertype} ${proto}${ports} remote ${remote}`;
+  return `rule ${rule.id} of group ${group?.name ?? '?'} (${group?.id ?? rule.groupId}): ${rule.direction} ${rule.ethertype} ${proto}${ports} remote ${remote}`;
 }
