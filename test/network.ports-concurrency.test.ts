@@ -5,8 +5,8 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCloud, type TestCloud } from './helpers/cloud.js';
-import { createTestDatabase, postgresUrl } from './helpers/postgres.js';
+import type { TestCloud } from './helpers/cloud.js';
+import { backendSkip, startCloudOn, type CloudBackend } from './helpers/postgres.js';
 import { newNetwork, newSubnet, type Json } from './helpers/ports-fixtures.js';
 
 const CLIENTS = 8;
@@ -14,33 +14,19 @@ const CLIENTS = 8;
 const FREE = 253;
 const EXTRA = 24;
 
-function concurrencySuite(backend: 'sqlite' | 'postgres'): void {
-  const pg = postgresUrl();
-  const skip = backend === 'postgres' && !pg ? 'KUMO_TEST_PG_URL is not set (scripts/test.sh sets it)' : false;
-
-  describe(`network: concurrent port creation (${backend})`, { skip }, () => {
+function concurrencySuite(backend: CloudBackend): void {
+  describe(`network: concurrent port creation (${backend})`, { skip: backendSkip(backend) }, () => {
     let cloud: TestCloud;
-    let drop: (() => Promise<void>) | undefined;
     let demo: string;
     let net: Json;
     let subnet: Json;
 
     before(async () => {
-      let databaseUrl: string | null = null;
-      if (backend === 'postgres') {
-        const db = await createTestDatabase(pg as string);
-        databaseUrl = db.url;
-        drop = db.drop;
-      }
-      cloud = await startTestCloud({ databaseUrl });
-      demo = await cloud.token('demo');
+      ({ cloud, demo } = await startCloudOn(backend));
       net = await newNetwork(cloud, demo, { name: 'race' });
       subnet = await newSubnet(cloud, demo, net.id, '172.30.0.0/24');
     });
-    after(async () => {
-      await cloud?.destroy();
-      await drop?.();
-    });
+    after(async () => cloud?.destroy());
 
     it('hands out every free address exactly once, answers 409 after, and gets them all back', async () => {
       let next = 0;

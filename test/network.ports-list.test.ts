@@ -6,28 +6,18 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCloudWithTokens, type TestCloud } from './helpers/cloud.js';
-import { createTestDatabase, postgresUrl } from './helpers/postgres.js';
+import type { TestCloud } from './helpers/cloud.js';
+import { backendSkip, startCloudOn } from './helpers/postgres.js';
 import { newNetwork, newPort, newSubnet, type Json } from './helpers/ports-fixtures.js';
 
 for (const backend of ['sqlite', 'postgres'] as const) {
-  const pg = postgresUrl();
-  const skip = backend === 'postgres' && !pg ? 'KUMO_TEST_PG_URL is not set (scripts/test.sh sets it)' : false;
-
-  describe(`network: port list equals port show (${backend})`, { skip }, () => {
+  describe(`network: port list equals port show (${backend})`, { skip: backendSkip(backend) }, () => {
     let cloud: TestCloud;
-    let drop: (() => Promise<void>) | undefined;
     let admin: string;
     let demo: string;
 
     before(async () => {
-      let databaseUrl: string | null = null;
-      if (backend === 'postgres') {
-        const db = await createTestDatabase(pg as string);
-        databaseUrl = db.url;
-        drop = db.drop;
-      }
-      ({ cloud, admin, demo } = await startCloudWithTokens({ databaseUrl }));
+      ({ cloud, admin, demo } = await startCloudOn(backend));
       const net = await newNetwork(cloud, demo, { name: 'listed' });
       const v4a = await newSubnet(cloud, demo, net.id, '10.20.0.0/24');
       const v4b = await newSubnet(cloud, demo, net.id, '10.21.0.0/24');
@@ -53,10 +43,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       } } });
       assert.equal(bound.status, 201, bound.text);
     });
-    after(async () => {
-      await cloud?.destroy();
-      await drop?.();
-    });
+    after(async () => cloud?.destroy());
 
     for (const who of ['admin', 'demo'] as const) {
       it(`lists each port (as ${who}) exactly as GET shows it, in id order, and pages through the same list`, async () => {

@@ -4,6 +4,7 @@
  */
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
+import { startCloudWithTokens, type TestCloud } from './cloud.js';
 
 export function postgresUrl(): string | null {
   return process.env.KUMO_TEST_PG_URL || null;
@@ -32,4 +33,29 @@ export async function createTestDatabase(baseUrl: string): Promise<{ url: string
       }
     },
   };
+}
+
+export type CloudBackend = 'sqlite' | 'postgres';
+
+/** node:test's skip for a suite on `backend`: the PostgreSQL one needs a server. */
+export function backendSkip(backend: CloudBackend): string | false {
+  return backend === 'postgres' && !postgresUrl() ? 'KUMO_TEST_PG_URL is not set (scripts/test.sh sets it)' : false;
+}
+
+/** A test cloud with admin and demo tokens on SQLite or a fresh PostgreSQL database, which its destroy() drops. */
+export async function startCloudOn(backend: CloudBackend): Promise<{ cloud: TestCloud; admin: string; demo: string }> {
+  if (backend === 'sqlite') return startCloudWithTokens();
+  const database = await createTestDatabase(postgresUrl() as string);
+  try {
+    const started = await startCloudWithTokens({ databaseUrl: database.url });
+    const destroy = started.cloud.destroy;
+    started.cloud.destroy = async () => {
+      await destroy();
+      await database.drop();
+    };
+    return started;
+  } catch (err) {
+    await database.drop();
+    throw err;
+  }
 }
