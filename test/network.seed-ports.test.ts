@@ -5,7 +5,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CliSession, cliSkip, NEUTRON, OPENSTACK } from './helpers/cli.js';
+import { CliSession, cliSkip, NEUTRON, neutronDicts, OPENSTACK } from './helpers/cli.js';
 
 /** Rows of a CLI table: `| key | value |` lines as [key, value]. */
 function tableRows(text: string): [string, string][] {
@@ -18,13 +18,7 @@ describe('seed ports with the neutron and openstack CLIs', { skip: cliSkip }, ()
   before(async () => {
     session = await CliSession.start();
   });
-  after(async () => {
-    await session?.stop();
-  });
-
-  /** neutronclient prints dict fields as JSON text, several per field separated by newlines. */
-  const dicts = (value: unknown): Record<string, string>[] =>
-    (Array.isArray(value) ? value : String(value).split('\n')).filter((v) => v !== '').map((v) => (typeof v === 'string' ? JSON.parse(v) : v));
+  after(async () => session?.stop());
 
   let subnetId = '';
   let port1 = '';
@@ -61,9 +55,9 @@ describe('seed ports with the neutron and openstack CLIs', { skip: cliSkip }, ()
 
   it('seed 000: user_port2 takes the next address, and neutron port-list shows the DHCP port too', async () => {
     const port2 = await session.json<Record<string, unknown>>('demo', NEUTRON, 'port-create', '--name', 'user_port2', 'user_net');
-    assert.deepEqual(dicts(port2.fixed_ips), [{ subnet_id: subnetId, ip_address: '172.16.0.4' }]);
+    assert.deepEqual(neutronDicts(port2.fixed_ips), [{ subnet_id: subnetId, ip_address: '172.16.0.4' }]);
     const ports = await session.json<{ id: string; name: string; mac_address: string; fixed_ips: unknown }[]>('demo', NEUTRON, 'port-list');
-    const byAddress = new Map(ports.map((p) => [dicts(p.fixed_ips)[0]?.ip_address, p]));
+    const byAddress = new Map(ports.map((p) => [neutronDicts(p.fixed_ips)[0]?.ip_address, p]));
     assert.deepEqual([...byAddress.keys()].sort(), ['172.16.0.2', '172.16.0.3', '172.16.0.4']);
     assert.equal(byAddress.get('172.16.0.3')?.name, 'user_port1');
     assert.equal(byAddress.get('172.16.0.4')?.name, 'user_port2');

@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { CliSession, cliSkip, NEUTRON, OPENSTACK } from './helpers/cli.js';
+import { CliSession, cliSkip, NEUTRON, neutronDicts, OPENSTACK } from './helpers/cli.js';
 
 describe('seed subnets with the neutron and openstack CLIs', { skip: cliSkip }, () => {
   let session: CliSession;
@@ -14,25 +14,19 @@ describe('seed subnets with the neutron and openstack CLIs', { skip: cliSkip }, 
   before(async () => {
     session = await CliSession.start();
   });
-  after(async () => {
-    await session?.stop();
-  });
-
-  /** neutronclient prints dict fields as JSON text, several per field separated by newlines. */
-  const dicts = (value: unknown): Record<string, string>[] =>
-    (Array.isArray(value) ? value : String(value).split('\n')).filter((v) => v !== '').map((v) => (typeof v === 'string' ? JSON.parse(v) : v));
+  after(async () => session?.stop());
 
   it('seed 000: neutron subnet-create on user_net, and port-list shows the DHCP port at 172.16.0.2', async () => {
     await session.json('demo', NEUTRON, 'net-create', 'user_net');
     const s = await session.json<Record<string, unknown>>('demo', NEUTRON, 'subnet-create', '--name', 'user_subnet', 'user_net', '172.16.0.0/24');
     assert.equal(s.cidr, '172.16.0.0/24');
     assert.equal(s.gateway_ip, '172.16.0.1');
-    assert.deepEqual(dicts(s.allocation_pools), [{ start: '172.16.0.2', end: '172.16.0.254' }]);
+    assert.deepEqual(neutronDicts(s.allocation_pools), [{ start: '172.16.0.2', end: '172.16.0.254' }]);
     assert.equal(s.enable_dhcp, true);
     assert.equal(s.ip_version, 4);
     assert.equal(s.tenant_id, s.project_id);
     const ports = await session.json<{ id: string; fixed_ips: unknown }[]>('demo', NEUTRON, 'port-list');
-    const fixed = ports.flatMap((p) => dicts(p.fixed_ips));
+    const fixed = ports.flatMap((p) => neutronDicts(p.fixed_ips));
     assert.deepEqual(fixed, [{ subnet_id: String(s.id), ip_address: '172.16.0.2' }]);
     const dhcp = await session.json<Record<string, unknown>>('demo', NEUTRON, 'port-show', ports[0]!.id);
     assert.equal(dhcp.device_owner, 'network:dhcp');
@@ -46,7 +40,7 @@ describe('seed subnets with the neutron and openstack CLIs', { skip: cliSkip }, 
     await session.json('admin', NEUTRON, 'net-create', 'public', '--router:external', '--provider:network_type', 'flat', '--provider:physical_network', 'physnet1');
     const s = await session.json<Record<string, unknown>>('admin', NEUTRON, 'subnet-create', '--name', 'public_subnet', '--enable_dhcp=False',
       '--allocation-pool=start=192.168.1.50,end=192.168.1.150', '--gateway=192.168.1.1', 'public', '192.168.1.0/24', '--dns-nameservers', 'list=true', '192.168.1.1');
-    assert.deepEqual(dicts(s.allocation_pools), [{ start: '192.168.1.50', end: '192.168.1.150' }]);
+    assert.deepEqual(neutronDicts(s.allocation_pools), [{ start: '192.168.1.50', end: '192.168.1.150' }]);
     assert.equal(s.gateway_ip, '192.168.1.1');
     assert.equal(s.enable_dhcp, false);
     assert.equal(String(s.dns_nameservers), '192.168.1.1');

@@ -27,6 +27,11 @@ export interface CliResult {
 
 export type CliUser = 'admin' | 'demo';
 
+/** A dict field of neutronclient's JSON output: JSON text, several dicts separated by newlines (or already a list). */
+export function neutronDicts(value: unknown): Record<string, string>[] {
+  return (Array.isArray(value) ? value : String(value).split('\n')).filter((v) => v !== '').map((v) => (typeof v === 'string' ? JSON.parse(v) : v));
+}
+
 /** Runs bash in a clean environment whose HOME is `home`: the exit code and both outputs, whatever the code. */
 function bash(argv: readonly string[], home: string, cwd?: string): Promise<CliResult> {
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, LANG: 'C.UTF-8' };
