@@ -11,7 +11,7 @@ import { isAdmin } from '../../policy/context.js';
 import { formatCidr, parseCidr } from '../../network/ipam/ip.js';
 import { usage, quotaLimits } from '../../network/quotas.js';
 import { deleteGroupRows } from '../../network/routes/security-groups.js';
-import { ensureDefaultSecurityGroup } from '../../network/security-groups/defaults.js';
+import { ensureDefaultSecurityGroup, insertGroupWithEgressRules } from '../../network/security-groups/defaults.js';
 import type { SecurityGroupRow, SecurityGroupRuleRow } from '../../store/schema-network.js';
 import type { Tx } from '../../store/store.js';
 import { nowIso, uuid } from '../../util/ids.js';
@@ -57,15 +57,7 @@ export async function createGroup(tx: Tx, projectId: string, name: string, descr
   await ensureDefaultSecurityGroup(tx, projectId);
   if (name.toLowerCase() === 'default') throw badRequest('Default security group already exists.');
   await checkGroupQuota(tx, projectId);
-  const now = nowIso();
-  const row: SecurityGroupRow = { id: uuid(), project_id: projectId, name, description, stateful: 1, shared: 0, created_at: now, updated_at: now, revision_number: 1 };
-  await tx.insertInto('security_groups').values(row).execute();
-  await tx.insertInto('security_group_rules').values(['IPv4', 'IPv6'].map((ethertype) => ({
-    id: uuid(), project_id: projectId, security_group_id: row.id, direction: 'egress', ethertype, protocol: null, port_range_min: null,
-    port_range_max: null, remote_ip_prefix: null, remote_group_id: null, remote_address_group_id: null, description: '',
-    created_at: now, updated_at: now, revision_number: 0,
-  }))).execute();
-  return row;
+  return insertGroupWithEgressRules(tx, projectId, name, description, true);
 }
 
 export async function deleteGroup(tx: Tx, row: SecurityGroupRow): Promise<void> {

@@ -9,13 +9,13 @@ import { ApiError } from '../../api/errors.js';
 import { isAdmin, type AuthContext } from '../../policy/context.js';
 import type { SecurityGroupRow } from '../../store/schema-network.js';
 import type { Tx } from '../../store/store.js';
-import { nowIso, uuid } from '../../util/ids.js';
+import { nowIso } from '../../util/ids.js';
 import { inUse } from '../errors.js';
 import { listResponse, type View } from '../listing.js';
 import { owningProject, requireMember, requireWrite } from '../policy.js';
 import { checkQuota } from '../quotas.js';
 import { sharedGroupIds, visibleSecurityGroup } from '../security-groups/access.js';
-import { ensureDefaultSecurityGroup } from '../security-groups/defaults.js';
+import { ensureDefaultSecurityGroup, insertGroupWithEgressRules } from '../security-groups/defaults.js';
 import { ensureDefaultForListing } from '../security-groups/ensure.js';
 import { GROUP_ATTRIBUTES, loadGroupViews } from '../security-groups/views.js';
 import type { NetworkService } from '../service.js';
@@ -48,17 +48,7 @@ async function createGroup(ctx: AuthContext, tx: Tx, item: Body): Promise<Securi
   await checkQuota(tx, projectId, 'security_group');
   // A new group comes with egress-anywhere rules for IPv4 and IPv6.
   await checkQuota(tx, projectId, 'security_group_rule', 2);
-  const now = nowIso();
-  const row: SecurityGroupRow = {
-    id: uuid(), project_id: projectId, name, description, stateful: stateful ? 1 : 0, shared: 0, created_at: now, updated_at: now, revision_number: 1,
-  };
-  await tx.insertInto('security_groups').values(row).execute();
-  await tx.insertInto('security_group_rules').values(['IPv4', 'IPv6'].map((ethertype) => ({
-    id: uuid(), project_id: projectId, security_group_id: row.id, direction: 'egress', ethertype, protocol: null, port_range_min: null,
-    port_range_max: null, remote_ip_prefix: null, remote_group_id: null, remote_address_group_id: null, description: '',
-    created_at: now, updated_at: now, revision_number: 0,
-  }))).execute();
-  return row;
+  return insertGroupWithEgressRules(tx, projectId, name, description, stateful);
 }
 
 async function portsUsing(tx: Tx, id: string): Promise<boolean> {

@@ -4,6 +4,7 @@
  * IPv6, ingress only from members of the same group. The default_security_groups primary key
  * makes concurrent first needs create exactly one.
  */
+import type { SecurityGroupRow, SecurityGroupRuleRow } from '../../store/schema-network.js';
 import type { Db, Tx } from '../../store/store.js';
 import { nowIso, uuid } from '../../util/ids.js';
 
@@ -22,16 +23,34 @@ export async function ensureDefaultSecurityGroup(db: Db | Tx, projectId: string)
     const winner = await db.selectFrom('default_security_groups').select('security_group_id').where('project_id', '=', projectId).executeTakeFirstOrThrow();
     return winner.security_group_id;
   }
-  const rules = [
-    { direction: 'egress', ethertype: 'IPv4', remote_group_id: null },
-    { direction: 'egress', ethertype: 'IPv6', remote_group_id: null },
-    { direction: 'ingress', ethertype: 'IPv4', remote_group_id: id },
-    { direction: 'ingress', ethertype: 'IPv6', remote_group_id: id },
-  ];
-  await db.insertInto('security_group_rules').values(rules.map((r) => ({
-    id: uuid(), project_id: projectId, security_group_id: id, direction: r.direction, ethertype: r.ethertype, protocol: null,
-    port_range_min: null, port_range_max: null, remote_ip_prefix: null, remote_group_id: r.remote_group_id, remote_address_group_id: null,
-    description: '', created_at: now, updated_at: now, revision_number: 0,
-  }))).execute();
+  await db.insertInto('security_group_rules').values([
+    anyTrafficRule(projectId, id, 'egress', 'IPv4', null, now),
+    anyTrafficRule(projectId, id, 'egress', 'IPv6', null, now),
+    anyTrafficRule(projectId, id, 'ingress', 'IPv4', id, now),
+    anyTrafficRule(projectId, id, 'ingress', 'IPv6', id, now),
+  ]).execute();
   return id;
+}
+
+/** A rule for any protocol and port, with the members of `remoteGroupId` (null: anyone). */
+function anyTrafficRule(projectId: string, groupId: string, direction: string, ethertype: string, remoteGroupId: string | null, now: string): SecurityGroupRuleRow {
+  return {
+    id: uuid(), project_id: projectId, security_group_id: groupId, direction, ethertype, protocol: null,
+    port_range_min: null, port_range_max: null, remote_ip_prefix: null, remote_group_id: remoteGroupId, remote_address_group_id: null,
+    description: '', created_at: now, updated_at: now, revision_number: 0,
+  };
+}
+
+/** Inserts a new group with the egress-anywhere rules (IPv4 and IPv6) Neutron gives every group it creates. */
+export async function insertGroupWithEgressRules(tx: Tx, projectId: string, name: string, description: string, stateful: boolean): Promise<SecurityGroupRow> {
+  const now = nowIso();
+  const row: SecurityGroupRow = {
+    id: uuid(), project_id: projectId, name, description, stateful: stateful ? 1 : 0, shared: 0, created_at: now, updated_at: now, revision_number: 1,
+  };
+  await tx.insertInto('security_groups').values(row).execute();
+  await tx.insertInto('security_group_rules').values([
+    anyTrafficRule(projectId, row.id, 'egress', 'IPv4', null, now),
+    anyTrafficRule(projectId, row.id, 'egress', 'IPv6', null, now),
+  ]).execute();
+  return row;
 }
