@@ -1,7 +1,8 @@
 /** Row types of the Neutron L3 tables (migration 0008). Same conventions as schema.ts. */
 import type { Bool } from './schema.js';
+import type { StandardAttributes } from './schema-network.js';
 
-export interface RouterRow {
+export interface RouterRow extends StandardAttributes {
   id: string;
   project_id: string;
   name: string;
@@ -13,9 +14,6 @@ export interface RouterRow {
   distributed: Bool;
   ha: Bool;
   availability_zone_hints: string;
-  created_at: string;
-  updated_at: string;
-  revision_number: number;
 }
 
 export interface RouterRouteRow {
@@ -31,7 +29,7 @@ export interface RouterPortRow {
   port_type: string;
 }
 
-export interface FloatingIpRow {
+export interface FloatingIpRow extends StandardAttributes {
   id: string;
   project_id: string;
   description: string;
@@ -42,9 +40,6 @@ export interface FloatingIpRow {
   fixed_ip_address: string | null;
   router_id: string | null;
   status: string;
-  created_at: string;
-  updated_at: string;
-  revision_number: number;
 }
 
 export interface RouterL3AgentBindingRow {

@@ -1,7 +1,8 @@
 /** Row types of the Neutron tables (migration 0002). Same conventions as schema.ts. */
 import type { Bool } from './schema.js';
 
-interface StandardAttributes {
+/** Neutron's standard attributes, on every resource that has a revision. */
+export interface StandardAttributes {
   created_at: string;
   updated_at: string;
   revision_number: number;
