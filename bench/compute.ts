@@ -6,7 +6,7 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import type { Client } from './http.js';
-import { startKumo } from './kumo.js';
+import { startKumo, type Kumo } from './kumo.js';
 import { latencyRounds, latencyRow, seriesOf, type Row } from './measure.js';
 import { NET, NOVA, rootBaseline, type SuiteOptions } from './suite.js';
 
@@ -22,7 +22,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * too few for a 1,000-server list. The bench raises the capacity the bench host recorded in
  * its own throwaway store, so every server is scheduled and becomes ACTIVE with a port.
  */
-export function enlargeHost(home: string): void {
+function enlargeHost(home: string): void {
   const db = new Database(join(home, 'kumo.sqlite'));
   try {
     db.pragma('busy_timeout = 5000');
@@ -30,6 +30,13 @@ export function enlargeHost(home: string): void {
   } finally {
     db.close();
   }
+}
+
+/** Lifts the bench project's network and compute quotas and enlarges its host, so every server the suite boots fits. */
+export async function roomForServers(kumo: Kumo): Promise<void> {
+  await kumo.client.call('PUT', `${NET}/quotas/${kumo.projectId}`, { quota: { network: -1, subnet: -1, port: -1 } });
+  await kumo.client.call('PUT', `${NOVA}/os-quota-sets/${kumo.projectId}`, { quota_set: { instances: -1, cores: -1, ram: -1 } });
+  enlargeHost(kumo.home);
 }
 
 async function poll(c: Client, id: string, until: (s: Server) => boolean): Promise<Server> {
@@ -62,9 +69,7 @@ export async function benchCompute(o: SuiteOptions): Promise<Row[]> {
   const c = kumo.client;
   const rows: Row[] = [];
   try {
-    await c.call('PUT', `${NET}/quotas/${kumo.projectId}`, { quota: { network: -1, subnet: -1, port: -1 } });
-    await c.call('PUT', `${NOVA}/os-quota-sets/${kumo.projectId}`, { quota_set: { instances: -1, cores: -1, ram: -1 } });
-    enlargeHost(kumo.home);
+    await roomForServers(kumo);
     const net = (await c.call<{ network: { id: string } }>('POST', `${NET}/networks`, { network: { name: 'bench-servers' } })).network.id;
     await c.call('POST', `${NET}/subnets`, { subnet: { network_id: net, cidr: '10.100.0.0/16', ip_version: 4 } });
     const image = (await c.call<{ images: { id: string }[] }>('GET', '/image/v2/images?name=cirros')).images[0]?.id;

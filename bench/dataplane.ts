@@ -18,7 +18,7 @@ import { namespacePids } from '../src/dataplane/linux/ip.js';
 import { bridgeName, dhcpNamespace, homeHash, instanceNamespace } from '../src/dataplane/names.js';
 import { DataplaneRecord } from '../src/dataplane/record.js';
 import { linuxUnavailable } from '../src/dataplane/select.js';
-import { enlargeHost } from './compute.js';
+import { roomForServers } from './compute.js';
 import { firstReply, kernelKb, pssKb, RawPlumbing, tcpThroughput } from './dataplane-kernel.js';
 import type { Client } from './http.js';
 import { startKumo } from './kumo.js';
@@ -131,9 +131,7 @@ export async function benchDataplane(o: SuiteOptions): Promise<Row[]> {
   const c = kumo.client;
   const rows: Row[] = [];
   try {
-    await c.call('PUT', `${NET}/quotas/${kumo.projectId}`, { quota: { network: -1, subnet: -1, port: -1 } });
-    await c.call('PUT', `${NOVA}/os-quota-sets/${kumo.projectId}`, { quota_set: { instances: -1, cores: -1, ram: -1 } });
-    enlargeHost(kumo.home);
+    await roomForServers(kumo);
     // Security groups are enforced: as in Neutron, pings from the qdhcp- namespace need an ICMP rule.
     const group = (await c.call<{ security_groups: { id: string }[] }>('GET', `${NET}/security-groups?name=default&project_id=${kumo.projectId}`)).security_groups[0];
     if (!group) throw new Error('no default security group in the bench project');
