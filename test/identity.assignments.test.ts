@@ -1,7 +1,7 @@
 /** Grants (project, domain, system, OS-INHERIT) and GET /v3/role_assignments, through the API. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCloud, type TestCloud } from './helpers/cloud.js';
+import { startCloudWithAdminToken, type TestCloud } from './helpers/cloud.js';
 import { addMember, apiRole, createDomain, createGroup, createProject, createUser, roleIdByName, tokenOf, tokenValid } from './helpers/assignment-fixtures.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -10,13 +10,8 @@ type Json = any;
 describe('identity: grants', () => {
   let cloud: TestCloud;
   let admin: string;
-  before(async () => {
-    cloud = await startTestCloud();
-    admin = await cloud.token('admin');
-  });
-  after(async () => {
-    await cloud.destroy();
-  });
+  before(async () => ({ cloud, admin } = await startCloudWithAdminToken()));
+  after(async () => cloud.destroy());
 
   it('grants, checks, lists and revokes a user role on a project', async () => {
     const project = await createProject(cloud);
@@ -208,13 +203,8 @@ describe('identity: grants', () => {
 describe('identity: role assignment lists', () => {
   let cloud: TestCloud;
   let admin: string;
-  before(async () => {
-    cloud = await startTestCloud();
-    admin = await cloud.token('admin');
-  });
-  after(async () => {
-    await cloud.destroy();
-  });
+  before(async () => ({ cloud, admin } = await startCloudWithAdminToken()));
+  after(async () => cloud.destroy());
 
   it('lists direct assignments with filters and links, and effective ones expanded', async () => {
     const domain = await createDomain(cloud);

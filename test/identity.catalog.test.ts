@@ -1,18 +1,13 @@
 /** Catalog administration over HTTP: regions, services, endpoints, and what tokens then carry. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCloud, type TestCloud } from './helpers/cloud.js';
+import { startCloudWithAdminToken, type TestCloud } from './helpers/cloud.js';
 
 describe('identity: catalog administration', () => {
   let cloud: TestCloud;
   let admin: string;
-  before(async () => {
-    cloud = await startTestCloud();
-    admin = await cloud.token('admin');
-  });
-  after(async () => {
-    await cloud.destroy();
-  });
+  before(async () => ({ cloud, admin } = await startCloudWithAdminToken()));
+  after(async () => cloud.destroy());
 
   const post = async (path: string, body: unknown) => cloud.request('POST', path, { token: admin, body });
   const createService = async (type: string, name = `${type}-svc`) => {

@@ -1,18 +1,13 @@
 /** Keystone's admin extensions over HTTP: policies, OS-EP-FILTER, OAuth1 consumers, domain configs. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCloud, type TestCloud } from './helpers/cloud.js';
+import { startCloudWithAdminToken, type TestCloud } from './helpers/cloud.js';
 
 describe('identity: admin extensions', () => {
   let cloud: TestCloud;
   let admin: string;
-  before(async () => {
-    cloud = await startTestCloud();
-    admin = await cloud.token('admin');
-  });
-  after(async () => {
-    await cloud.destroy();
-  });
+  before(async () => ({ cloud, admin } = await startCloudWithAdminToken()));
+  after(async () => cloud.destroy());
 
   const call = (method: string, path: string, body?: unknown) => cloud.request(method, path, { token: admin, body });
 

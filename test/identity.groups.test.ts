@@ -1,19 +1,14 @@
 /** Groups: CRUD, filters, membership across domains, revocation on removal, cascading delete, policy. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCloud, type TestCloud } from './helpers/cloud.js';
+import { startCloudWithAdminToken, type TestCloud } from './helpers/cloud.js';
 import { grant, newDomain, newGroup, newProject, newUser, tokenFor, tokenValid, unique } from './helpers/identity-api.js';
 
 describe('identity: groups', () => {
   let cloud: TestCloud;
   let admin: string;
-  before(async () => {
-    cloud = await startTestCloud();
-    admin = await cloud.token('admin');
-  });
-  after(async () => {
-    await cloud.destroy();
-  });
+  before(async () => ({ cloud, admin } = await startCloudWithAdminToken()));
+  after(async () => cloud.destroy());
 
   it('creates, shows, updates and deletes a group', async () => {
     const d = await newDomain(cloud);

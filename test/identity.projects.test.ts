@@ -1,7 +1,7 @@
 /** Projects: CRUD, hierarchy rules and expansions, is_domain, filters, revocation, policy. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCloud, type TestCloud } from './helpers/cloud.js';
+import { startCloudWithAdminToken, type TestCloud } from './helpers/cloud.js';
 import { grant, newDomain, newProject, newUser, tokenFor, tokenValid, unique } from './helpers/identity-api.js';
 
 const ids = (list: { id: string }[]) => list.map((p) => p.id);
@@ -9,13 +9,8 @@ const ids = (list: { id: string }[]) => list.map((p) => p.id);
 describe('identity: projects', () => {
   let cloud: TestCloud;
   let admin: string;
-  before(async () => {
-    cloud = await startTestCloud();
-    admin = await cloud.token('admin');
-  });
-  after(async () => {
-    await cloud.destroy();
-  });
+  before(async () => ({ cloud, admin } = await startCloudWithAdminToken()));
+  after(async () => cloud.destroy());
 
   it('creates a project with Keystone defaults, and show equals list', async () => {
     const name = unique('proj');

@@ -1,19 +1,14 @@
 /** Roles (global and domain-specific) and implied roles, through the Keystone v3 API. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCloud, type TestCloud } from './helpers/cloud.js';
+import { startCloudWithAdminToken, type TestCloud } from './helpers/cloud.js';
 import { apiRole, createDomain, createProject, createUser, roleIdByName, tokenOf, tokenValid } from './helpers/assignment-fixtures.js';
 
 describe('identity: roles', () => {
   let cloud: TestCloud;
   let admin: string;
-  before(async () => {
-    cloud = await startTestCloud();
-    admin = await cloud.token('admin');
-  });
-  after(async () => {
-    await cloud.destroy();
-  });
+  before(async () => ({ cloud, admin } = await startCloudWithAdminToken()));
+  after(async () => cloud.destroy());
 
   it('creates, shows, lists, updates and deletes a global role', async () => {
     const created = await cloud.request('POST', '/v3/roles', { token: admin, body: { role: { name: 'observer', color: 'blue' } } });
@@ -143,13 +138,8 @@ describe('identity: roles', () => {
 describe('identity: implied roles', () => {
   let cloud: TestCloud;
   let admin: string;
-  before(async () => {
-    cloud = await startTestCloud();
-    admin = await cloud.token('admin');
-  });
-  after(async () => {
-    await cloud.destroy();
-  });
+  before(async () => ({ cloud, admin } = await startCloudWithAdminToken()));
+  after(async () => cloud.destroy());
 
   it('creates, checks, shows, lists and deletes an inference rule', async () => {
     const prior = await apiRole(cloud);

@@ -1,7 +1,7 @@
 /** Users: CRUD, extra attributes, filters, password changes and revocation, projects and groups of a user, policy. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCloud, type TestCloud } from './helpers/cloud.js';
+import { startCloudWithAdminToken, type TestCloud } from './helpers/cloud.js';
 import { grant, newDomain, newGroup, newProject, newUser, tokenFor, tokenValid, unique } from './helpers/identity-api.js';
 
 const ids = (list: { id: string }[]) => list.map((x) => x.id).sort();
@@ -9,13 +9,8 @@ const ids = (list: { id: string }[]) => list.map((x) => x.id).sort();
 describe('identity: users', () => {
   let cloud: TestCloud;
   let admin: string;
-  before(async () => {
-    cloud = await startTestCloud();
-    admin = await cloud.token('admin');
-  });
-  after(async () => {
-    await cloud.destroy();
-  });
+  before(async () => ({ cloud, admin } = await startCloudWithAdminToken()));
+  after(async () => cloud.destroy());
 
   it('creates a user in Keystone form; show and list agree; the password is never shown', async () => {
     const project = await newProject(cloud);

@@ -103,6 +103,12 @@ export async function startTestCloud(options: TestCloudOptions = {}): Promise<Te
   }) as TestCloud;
 }
 
+/** A cloud and the admin's project token: what the identity suites start from (they make their own users). */
+export async function startCloudWithAdminToken(): Promise<{ cloud: TestCloud; admin: string }> {
+  const cloud = await startTestCloud();
+  return { cloud, admin: await cloud.token('admin') };
+}
+
 /** A cloud and the admin and demo project tokens: what most API suites start from. */
 export async function startCloudWithTokens(options: TestCloudOptions = {}): Promise<{ cloud: TestCloud; admin: string; demo: string }> {
   const cloud = await startTestCloud(options);
