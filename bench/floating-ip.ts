@@ -14,22 +14,11 @@ import type { Client } from './http.js';
 import { startKumo } from './kumo.js';
 import { latencyRounds, latencyRow, seriesOf, type Row } from './measure.js';
 import { NET, NOVA, rootBaseline, type SuiteOptions } from './suite.js';
+import { until } from './until.js';
 
 const SUITE = 'floating-ip';
 const ASSOCIATE_TO_PING = 'floating IP associate → first ping answered by the server';
 const ASSOCIATE_TO_ACTIVE = 'floating IP associate → status ACTIVE';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, fn: () => Promise<T | false | null | undefined> | T | false | null | undefined, timeoutMs = 60_000, everyMs = 5): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
 
 /** Echo replies from the server (ttl 62) as they arrive, with their arrival times. */
 class Pinger {

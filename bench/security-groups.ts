@@ -19,23 +19,12 @@ import { startKumo } from './kumo.js';
 import { latencyRounds, latencyRow, seriesOf, type Row } from './measure.js';
 import { median } from './stats.js';
 import { NET, NOVA, rootBaseline, type SuiteOptions } from './suite.js';
+import { sleep, until } from './until.js';
 
 const SUITE = 'security-groups';
 const RULES = 100;
 const CHANGE = 'security-group rule create → first TCP connection through it';
 const PROBE_PORT = 7000;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, fn: () => Promise<T | false | null | undefined>, timeoutMs = 60_000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
 
 /** Connects every 10 ms (each attempt given up after 10 ms) until one succeeds; prints Date.now() of that. */
 const PROBE = `const net=require('net');const [ip,port]=process.argv.slice(1);
@@ -85,7 +74,7 @@ export async function benchSecurityGroups(o: SuiteOptions): Promise<Row[]> {
     const ips = ports.map((p) => p.fixed_ips[0]?.ip_address as string);
     const [nsA, nsB] = ns as [string, string];
     const [, ipB] = ips as [string, string];
-    await Promise.all(ns.map((n, i) => until('guest address', async () => (await run(['ip', '-n', n, '-4', '-o', 'addr'])).stdout.includes(`${ips[i]}/`), 60_000)));
+    await Promise.all(ns.map((n, i) => until('guest address', async () => (await run(['ip', '-n', n, '-4', '-o', 'addr'])).stdout.includes(`${ips[i]}/`), 60_000, 100)));
 
     type Mode = 'off' | 'one' | 'hundred';
     const setSecurity = async (mode: Mode) => {
