@@ -9,13 +9,12 @@ import type { Client } from './http.js';
 import { startKumo, type Kumo } from './kumo.js';
 import { latencyRounds, latencyRow, seriesOf, type Row } from './measure.js';
 import { NET, NOVA, rootBaseline, type SuiteOptions } from './suite.js';
+import { sleep } from './until.js';
 
 const SUITE = 'compute';
 const SERVERS_LISTED = 1000;
 
 interface Server { readonly id: string; readonly status: string; readonly fault?: { message: string } }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * A 2-core host admits 32 m1.nano servers (Nova's 16× vCPU ratio) and its disk a few hundred:

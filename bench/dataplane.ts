@@ -25,6 +25,7 @@ import { startKumo } from './kumo.js';
 import { latencyRounds, latencyRow, seriesOf, type Row, type Series } from './measure.js';
 import { median, percentile } from './stats.js';
 import { NET, NOVA, type SuiteOptions } from './suite.js';
+import { sleep } from './until.js';
 
 const SUITE = 'dataplane';
 const BULK = 100;
@@ -34,7 +35,6 @@ const METADATA = 'server create → metadata applied in the guest';
 interface Server { readonly id: string; readonly name: string; readonly status: string; readonly addresses: Record<string, { addr: string; version: number }[]>; readonly fault?: { message: string } }
 interface Port { readonly id: string; readonly mac_address: string; readonly fixed_ips: { ip_address: string }[] }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ipv4 = (s: Server) => Object.values(s.addresses ?? {}).flat().find((a) => a.version === 4)?.addr;
 
 /** Why this suite cannot run here, or null. */
