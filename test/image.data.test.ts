@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { startCloudWithTokens, type TestCloud } from './helpers/cloud.js';
+import { waitFor } from './helpers/dataplane.js';
 import { createImage, download, showImage, upload, V2 } from './helpers/image-fixtures.js';
 
 describe('image: data', () => {
@@ -120,7 +121,8 @@ describe('image: data', () => {
     const image = await createImage(cloud, demo, { name: 'aborted' });
     const pending = openUpload(image.id, randomBytes(64 * 1024));
     await waitForStatus(image.id, 'saving');
-    assert.ok(readdirSync(imagesDir()).some((f) => f.includes(image.id)), 'a temporary file while saving');
+    // The status is committed before the file is opened: the file follows within moments.
+    await waitFor('a temporary file while saving', async () => readdirSync(imagesDir()).some((f) => f.includes(image.id)));
     pending.abort();
     const back = await waitForStatus(image.id, 'queued');
     assert.equal(back.size, null);
