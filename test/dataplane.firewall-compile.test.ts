@@ -1,7 +1,7 @@
 /**
  * The firewall compiler without root: which ports are filtered, what each Neutron rule becomes
  * (protocols, port ranges, ICMP type/code, prefixes, remote groups as named sets of the members'
- * addresses on every host), anti-spoofing from the port's addresses and allowed address pairs,
+ * addresses on every host; address groups as named sets of their CIDRs), anti-spoofing from the port's addresses and allowed address pairs,
  * zones per network, and the nft text with each rule's id as its comment.
  */
 import { describe, it } from 'node:test';
@@ -22,6 +22,7 @@ const OPEN = 'dddddddd-0000-4000-8000-00000000000d';
 const DHCP = 'eeeeeeee-0000-4000-8000-00000000000e';
 const WEB = '11111111-0000-4000-8000-000000000001';
 const DEF = '22222222-0000-4000-8000-000000000002';
+const AG = '33333333-0000-4000-8000-000000000003';
 
 const port = (id: string, mac: string, ip: string, over: Partial<ModelPort> = {}): ModelPort => ({
   id, networkId: NET, mac, deviceOwner: 'compute:nova', deviceId: 's', hostId: 'h1', adminStateUp: true, status: 'DOWN', vifType: 'unbound',
@@ -129,6 +130,53 @@ describe('dataplane: firewall compile', () => {
       [`rg4-${DEF}`, ['10.0.0.10', '10.0.0.100', '10.0.0.12', '10.0.5.0/24']],
       [`rg6-${DEF}`, []],
     ]);
+  });
+
+  describe('address groups', () => {
+    const withGroup = (addresses: readonly string[] | null): FirewallModel => {
+      const fw = firewall();
+      return {
+        ...fw,
+        rules: [...fw.rules,
+          rule('r-ag4', WEB, { protocol: 'tcp', portRangeMin: 443, portRangeMax: 443, remoteAddressGroupId: AG }),
+          rule('r-ag6', WEB, { ethertype: 'IPv6', protocol: 'tcp', portRangeMin: 443, portRangeMax: 443, remoteAddressGroupId: AG }),
+          rule('r-ag-out', WEB, { direction: 'egress', remoteAddressGroupId: AG })],
+        addressGroups: addresses === null ? new Map() : new Map([[AG, addresses]]),
+      };
+    };
+    const sets = (fw: FirewallModel) => (compile(model(fw), ctx).firewall?.sets ?? []).filter((x) => x.kind === 'address-group');
+
+    it('turns a rule naming an address group into a match on the group\'s set, source for ingress and destination for egress', () => {
+      const a = compile(model(withGroup(['10.1.0.0/16'])), ctx).firewall?.ports[0];
+      assert.deepEqual(a?.ingress.filter((r) => r.ruleId.startsWith('r-ag')).map((r) => [r.ruleId, r.match]), [
+        ['r-ag4', `meta nfproto ipv4 meta l4proto 6 th dport 443 ip saddr @ag4-${AG}`],
+        ['r-ag6', `meta nfproto ipv6 meta l4proto 6 th dport 443 ip6 saddr @ag6-${AG}`],
+      ]);
+      assert.deepEqual(a?.egress.filter((r) => r.ruleId.startsWith('r-ag')).map((r) => [r.ruleId, r.match]), [['r-ag-out', `meta nfproto ipv4 ip daddr @ag4-${AG}`]]);
+    });
+
+    it('fills one set per IP version with the group\'s addresses of that version, host routes as plain addresses', () => {
+      assert.deepEqual(sets(withGroup(['10.2.3.4/32', '10.1.0.0/16', '2001:db8::/64', '2001:db8:1::5/128'])).map((x) => [x.name, x.family, x.id, x.elements]), [
+        [`ag4-${AG}`, 'ipv4', AG, ['10.1.0.0/16', '10.2.3.4']],
+        [`ag6-${AG}`, 'ipv6', AG, ['2001:db8:1::5', '2001:db8::/64']],
+      ]);
+    });
+
+    it('gives an empty or unknown group an empty set: the rule admits nobody', () => {
+      for (const fw of [withGroup([]), withGroup(null)]) {
+        assert.deepEqual(sets(fw).map((x) => [x.name, x.elements]), [[`ag4-${AG}`, []], [`ag6-${AG}`, []]]);
+        assert.match(compile(model(fw), ctx).firewall?.tables[1]?.body ?? '', new RegExp(`set ag4-${AG} \\{\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\tauto-merge\n\t\\}`));
+      }
+    });
+
+    it('changes only the set when the group\'s addresses change: same rules, one inet table to replace', () => {
+      const before = compile(model(withGroup(['10.1.0.0/16'])), ctx).firewall;
+      const after = compile(model(withGroup(['10.1.0.0/16', '192.0.2.0/24'])), ctx).firewall;
+      assert.deepEqual(after?.ports, before?.ports, 'the port chains are the same');
+      assert.equal(after?.tables[0]?.hash, before?.tables[0]?.hash, 'the bridge table is untouched');
+      assert.notEqual(after?.tables[1]?.hash, before?.tables[1]?.hash);
+      assert.match(after?.tables[1]?.body ?? '', new RegExp(`set ag4-${AG} \\{[^}]*elements = \\{ 10\\.1\\.0\\.0/16, 192\\.0\\.2\\.0/24 \\}`));
+    });
   });
 
   it('lets a port send only from its MAC and addresses or its allowed address pairs', () => {

@@ -32,6 +32,7 @@ interface Fixture {
   rules: TraceRule[];
   routers: TraceRouter[];
   floatingIps: TraceFloatingIp[];
+  addressGroups: Map<string, string[]>;
 }
 
 function model(change: (f: Fixture) => void = () => {}): TraceModel {
@@ -51,6 +52,7 @@ function model(change: (f: Fixture) => void = () => {}): TraceModel {
     ],
     routers: [{ id: 'r1', name: 'router1', adminStateUp: true, gwPortId: 'p-qg', enableSnat: true, routes: [], hosts: ['h1'] }],
     floatingIps: [{ id: 'fip-b', address: '172.24.4.20', networkId: 'net-public', fixedPortId: 'p-b', fixedIp: '10.0.0.6', routerId: 'r1', status: 'ACTIVE' }],
+    addressGroups: new Map(),
   };
   change(f);
   return {
@@ -74,6 +76,7 @@ function model(change: (f: Fixture) => void = () => {}): TraceModel {
     routerPorts: new Map([['p-qr', 'r1'], ['p-qg', 'r1']]),
     floatingIps: f.floatingIps,
     servers: ['a', 'b', 'c'].map((n) => ({ id: `srv-${n}`, name: `server-${n}`, vmState: 'active', powerState: 1, host: 'h1' })),
+    addressGroups: f.addressGroups,
   };
 }
 
@@ -111,6 +114,21 @@ describe('kumo trace: the path walk', () => {
     assert.equal(trace(m, req('server-a', '10.0.0.6', 'icmp')).reachable, true);
     assert.equal(trace(m, req('server-a', '10.0.0.6', 'icmp/13')).reachable, false);
     assert.equal(trace(m, req('server-a', '10.0.0.6', 'udp/22')).reachable, false);
+  });
+
+  it('a rule naming an address group admits exactly the addresses in the group, as the agent\'s set does', () => {
+    const m = (addresses: string[]) => model((f) => {
+      f.ports[1] = { ...(f.ports[1] as TracePort), securityGroups: [WEB] };
+      f.rules.push(rule('r-ag', WEB, 'ingress', { protocol: 'tcp', portRangeMin: 22, portRangeMax: 22, remoteAddressGroupId: 'ag-1' }));
+      f.addressGroups.set('ag-1', addresses);
+    });
+    const r = trace(m(['10.0.0.4/31', '192.0.2.0/24']), req('server-a', '10.0.0.6', 'tcp/22'));
+    assert.equal(r.reachable, true, '10.0.0.5 is in 10.0.0.4/31');
+    assert.match(r.hops.map((h) => h.rule ?? '').join('\n'), /rule r-ag .*remote address group ag-1/);
+    const out = trace(m(['10.0.0.6/32', '2001:db8::/64']), req('server-a', '10.0.0.6', 'tcp/22'));
+    assert.equal(out.reachable, false, '10.0.0.5 is not in the group');
+    assert.match(lastDrop(out)?.detail ?? '', /no ingress rule of its group matches IPv4 from\/to 10\.0\.0\.5$/);
+    assert.equal(trace(m([]), req('server-a', '10.0.0.6', 'tcp/22')).reachable, false, 'an empty group admits nobody');
   });
 
   it('to the outside host: through router1 with SNAT to its gateway address', () => {

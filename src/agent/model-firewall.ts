@@ -1,7 +1,8 @@
 /**
  * The security-group part of the agent's model: each port's port security flag, allowed
- * address pairs and groups, the groups (stateful or not) and their rules. Read in one round of
- * queries; plain immutable data that compile-firewall.ts turns into nftables tables.
+ * address pairs and groups, the groups (stateful or not), their rules, and the addresses of the
+ * address groups those rules name. Read in one round of queries; plain immutable data that
+ * compile-firewall.ts turns into nftables tables.
  */
 import type { Db } from '../store/store.js';
 import { selectAllPacked } from '../store/packed.js';
@@ -44,7 +45,7 @@ export interface FirewallModel {
   readonly rules: readonly ModelRule[];
   /** Port id → its port security, groups and pairs (every port of the cloud). */
   readonly ports: ReadonlyMap<string, ModelPortSecurity>;
-  /** Address group id → its addresses (CIDRs); empty where no address group exists. */
+  /** Address group id → its addresses (CIDRs), for every group a rule names. */
   readonly addressGroups: ReadonlyMap<string, readonly string[]>;
 }
 
@@ -71,12 +72,29 @@ export async function loadRules(db: Db): Promise<ModelRule[]> {
   }));
 }
 
+/**
+ * Address group id → its addresses, for every group some rule names (a group no rule names
+ * changes nothing anywhere); a named group without addresses maps to an empty list.
+ */
+export async function loadAddressGroups(db: Db): Promise<Map<string, string[]>> {
+  const named = db.selectFrom('security_group_rules').select('remote_address_group_id').where('remote_address_group_id', 'is not', null);
+  const [groups, addresses] = await Promise.all([
+    db.selectFrom('address_groups').select('id').where('id', 'in', named).execute(),
+    db.selectFrom('address_group_addresses').select(['address_group_id', 'address']).where('address_group_id', 'in', named)
+      .orderBy('address_group_id').orderBy('address').execute(),
+  ]);
+  const out = new Map<string, string[]>(groups.map((g) => [g.id, []]));
+  for (const a of addresses) out.get(a.address_group_id)?.push(a.address);
+  return out;
+}
+
 export async function loadFirewallModel(db: Db): Promise<FirewallModel> {
-  const [groups, rules, ports, bindings] = await Promise.all([
+  const [groups, rules, ports, bindings, addressGroups] = await Promise.all([
     db.selectFrom('security_groups').select(['id', 'stateful']).orderBy('id').execute(),
     loadRules(db),
     selectAllPacked(db, 'ports', ['id', 'port_security_enabled', 'allowed_address_pairs']),
     selectAllPacked(db, 'port_security_groups', ['port_id', 'security_group_id'], ['security_group_id']),
+    loadAddressGroups(db),
   ]);
   const groupsOf = new Map<string, string[]>();
   for (const b of bindings) groupsOf.set(b.port_id, [...(groupsOf.get(b.port_id) ?? []), b.security_group_id]);
@@ -88,6 +106,6 @@ export async function loadFirewallModel(db: Db): Promise<FirewallModel> {
       groups: groupsOf.get(p.id) ?? [],
       allowedAddressPairs: pairs(p.allowed_address_pairs),
     }])),
-    addressGroups: new Map(),
+    addressGroups,
   };
 }

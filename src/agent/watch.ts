@@ -21,7 +21,9 @@ export async function fingerprint(db: Db): Promise<string> {
       (select count(*) from floatingips) as fc, (select coalesce(sum(revision_number), 0) from floatingips) as fr,
       (select count(*) from security_groups) as gc, (select coalesce(sum(revision_number), 0) from security_groups) as gr,
       (select count(*) from security_group_rules) as grc, (select max(created_at) from security_group_rules) as gru,
-      (select count(*) from port_security_groups) as pgc
+      (select count(*) from port_security_groups) as pgc,
+      (select count(*) from address_groups) as agc, (select coalesce(sum(revision_number), 0) from address_groups) as agr,
+      (select count(*) from address_group_addresses) as aac
   `.execute(db);
   return JSON.stringify(row.rows[0] ?? {});
 }

@@ -32,6 +32,8 @@ export const EXTENSIONS: readonly Extension[] = [
   { alias: 'network-ip-availability', name: 'Network IP Availability', description: 'Provides IP availability data for each network and subnet.' },
   { alias: 'security-group', name: 'security-group', description: 'Security groups and their rules.' },
   { alias: 'stateful-security-group', name: 'Stateful security group', description: 'Security groups carry a stateful flag.' },
+  { alias: 'address-group', name: 'Address group', description: 'Named lists of CIDRs (address groups) with atomic add_addresses and remove_addresses.' },
+  { alias: 'security-groups-remote-address-group', name: 'Remote address group id field for security group rules', description: 'Security group rules may name an address group as their remote end (remote_address_group_id).' },
   { alias: 'security-groups-normalized-cidr', name: 'Security group with normalized CIDR', description: 'Security group rules show the network of their remote_ip_prefix as normalized_cidr.' },
   { alias: 'quotas', name: 'Quota management support', description: 'Per-project quota limits: show, update, reset, defaults.' },
   { alias: 'quota_details', name: 'Quota details management support', description: 'Per-project quota limits with usage (limit, used, reserved).' },

@@ -12,6 +12,7 @@ import { subnetPoolRoutes } from './routes/subnetpools.js';
 import { ipAvailabilityRoutes } from './routes/ip-availability.js';
 import { portRoutes } from './routes/ports.js';
 import { securityGroupRoutes } from './routes/security-groups.js';
+import { addressGroupRoutes } from './routes/address-groups.js';
 import { quotaRoutes } from './routes/quotas.js';
 import { rbacRoutes } from './routes/rbac.js';
 import { tagRoutes } from './routes/tags.js';
@@ -34,6 +35,7 @@ export async function networkPlugin(app: FastifyInstance, options: { network: Ne
   await ipAvailabilityRoutes(app, network);
   await portRoutes(app, network);
   await securityGroupRoutes(app, network);
+  await addressGroupRoutes(app, network);
   await quotaRoutes(app, network);
   await rbacRoutes(app, network);
   await tagRoutes(app, network);

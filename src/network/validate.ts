@@ -10,7 +10,8 @@ import { isPlainObject } from '../util/json.js';
 export type Body = Record<string, unknown>;
 
 export const bad = (message: string, type = 'HTTPBadRequest') => new ApiError('badRequest', message, { type });
-const invalid = (attribute: string, reason: string) => bad(`Invalid input for ${attribute}. Reason: ${reason}.`, 'HTTPBadRequest');
+/** Neutron's attribute-validation failure: "Invalid input for <attribute>. Reason: <reason>." */
+export const invalidAttribute = (attribute: string, reason: string) => bad(`Invalid input for ${attribute}. Reason: ${reason}.`, 'HTTPBadRequest');
 
 /** The objects of a create request: `{key: {...}}` or bulk `{keys: [{...}, ...]}`. */
 export function createBodies(body: unknown, key: string, plural: string): { items: Body[]; bulk: boolean } {
@@ -51,7 +52,7 @@ export function toBool(value: unknown, attribute: string): boolean {
     if (v === 'true' || v === '1') return true;
     if (v === 'false' || v === '0') return false;
   }
-  throw invalid(attribute, `'${String(value)}' cannot be converted to boolean`);
+  throw invalidAttribute(attribute, `'${String(value)}' cannot be converted to boolean`);
 }
 
 export function optBool(item: Body, attribute: string): boolean | undefined {
@@ -61,8 +62,8 @@ export function optBool(item: Body, attribute: string): boolean | undefined {
 export function optString(item: Body, attribute: string, maxLength = 255): string | undefined {
   const value = item[attribute];
   if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw invalid(attribute, `'${JSON.stringify(value)}' is not a valid string`);
-  if (value.length > maxLength) throw invalid(attribute, `'${value}' exceeds maximum length of ${maxLength}`);
+  if (typeof value !== 'string') throw invalidAttribute(attribute, `'${JSON.stringify(value)}' is not a valid string`);
+  if (value.length > maxLength) throw invalidAttribute(attribute, `'${value}' exceeds maximum length of ${maxLength}`);
   return value;
 }
 
@@ -75,14 +76,14 @@ export function optInt(item: Body, attribute: string): number | null | undefined
   const value = item[attribute];
   if (value === undefined || value === null) return value as undefined | null;
   const n = typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isInteger(n)) throw invalid(attribute, `'${String(value)}' is not an integer`);
+  if (typeof n !== 'number' || !Number.isInteger(n)) throw invalidAttribute(attribute, `'${String(value)}' is not an integer`);
   return n;
 }
 
 export function optStringList(item: Body, attribute: string): string[] | undefined {
   const value = item[attribute];
   if (value === undefined) return undefined;
-  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw invalid(attribute, `'${JSON.stringify(value)}' is not a list`);
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw invalidAttribute(attribute, `'${JSON.stringify(value)}' is not a list`);
   return value as string[];
 }
 
@@ -95,6 +96,6 @@ export function isUuid(value: unknown): value is string {
 export function optUuid(item: Body, attribute: string): string | undefined {
   const value = item[attribute];
   if (value === undefined) return undefined;
-  if (!isUuid(value)) throw invalid(attribute, `'${String(value)}' is not a valid UUID`);
+  if (!isUuid(value)) throw invalidAttribute(attribute, `'${String(value)}' is not a valid UUID`);
   return value;
 }

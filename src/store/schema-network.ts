@@ -165,6 +165,20 @@ export interface ResourceTagRow {
   tag: string;
 }
 
+/** A Neutron address group (migration 0014). */
+export interface AddressGroupRow extends StandardAttributes {
+  id: string;
+  project_id: string;
+  name: string;
+  description: string;
+}
+
+/** One address of a group, normalised: network address / prefix length. */
+export interface AddressGroupAddressRow {
+  address_group_id: string;
+  address: string;
+}
+
 export interface NetworkTables {
   networks: NetworkRow;
   network_segments: NetworkSegmentRow;
@@ -180,4 +194,6 @@ export interface NetworkTables {
   quotas: QuotaRow;
   rbac_policies: RbacPolicyRow;
   resource_tags: ResourceTagRow;
+  address_groups: AddressGroupRow;
+  address_group_addresses: AddressGroupAddressRow;
 }

@@ -1,11 +1,12 @@
 /**
  * What `kumo trace` reasons over: the networking model of the whole cloud (networks, subnets,
- * ports with addresses and groups, security-group rules, routers with their ports, routes and
- * floating IPs) and the servers, read from the store in one pass. Plain immutable data, so the
- * path walk (path.ts) is a pure function tested without a store.
+ * ports with addresses and groups, security-group rules and the address groups they name,
+ * routers with their ports, routes and floating IPs) and the servers, read from the store in
+ * one pass. Plain immutable data, so the path walk (path.ts) is a pure function tested without
+ * a store.
  */
 import { floatingIpOf, FLOATING_IP_COLUMNS, type ModelFloatingIp } from '../agent/model-l3.js';
-import { loadRules, type ModelRule } from '../agent/model-firewall.js';
+import { loadAddressGroups, loadRules, type ModelRule } from '../agent/model-firewall.js';
 import type { Db } from '../store/store.js';
 import { groupBy } from '../util/group.js';
 import { parseJsonArrayLenient } from '../util/json.js';
@@ -83,12 +84,14 @@ export interface TraceModel {
   readonly routerPorts: ReadonlyMap<string, string>;
   readonly floatingIps: readonly TraceFloatingIp[];
   readonly servers: readonly TraceServer[];
+  /** Address group id → its addresses (CIDRs), the same the agent puts in the rule's nft set. */
+  readonly addressGroups: ReadonlyMap<string, readonly string[]>;
 }
 
 const bool = (v: unknown): boolean => Number(v) === 1 || v === true;
 
 export async function loadTraceModel(db: Db): Promise<TraceModel> {
-  const [networks, subnets, ports, ips, bindings, groups, rules, routers, routes, routerPorts, l3, fips, servers] = await Promise.all([
+  const [networks, subnets, ports, ips, bindings, groups, rules, routers, routes, routerPorts, l3, fips, servers, addressGroups] = await Promise.all([
     db.selectFrom('networks').select(['id', 'name', 'admin_state_up', 'external']).orderBy('id').execute(),
     db.selectFrom('subnets').select(['id', 'name', 'network_id', 'cidr', 'gateway_ip']).orderBy('network_id').orderBy('created_at').execute(),
     db.selectFrom('ports').select(['id', 'name', 'network_id', 'mac_address', 'device_owner', 'device_id', 'admin_state_up', 'status',
@@ -104,6 +107,7 @@ export async function loadTraceModel(db: Db): Promise<TraceModel> {
       .select(['router_l3_agent_bindings.router_id', 'agents.host']).execute(),
     db.selectFrom('floatingips').select(FLOATING_IP_COLUMNS).execute(),
     db.selectFrom('instances').select(['uuid', 'name', 'vm_state', 'power_state', 'host']).where('deleted', '=', 0).execute(),
+    loadAddressGroups(db),
   ]);
   const ipsOf = groupBy(ips, (r) => r.port_id, (r) => ({ subnetId: r.subnet_id, ip: r.ip_address }));
   const groupsOf = groupBy(bindings, (r) => r.port_id, (r) => r.security_group_id);
@@ -128,5 +132,6 @@ export async function loadTraceModel(db: Db): Promise<TraceModel> {
     routerPorts: new Map(routerPorts.map((r) => [r.port_id, r.router_id])),
     floatingIps: fips.map(floatingIpOf),
     servers: servers.map((s) => ({ id: s.uuid, name: s.name, vmState: s.vm_state, powerState: Number(s.power_state), host: s.host })),
+    addressGroups,
   };
 }

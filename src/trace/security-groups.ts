@@ -56,8 +56,9 @@ function remoteMatches(model: TraceModel, rule: TraceRule, remote: string): bool
   if (rule.remoteGroupId !== null) {
     return groupMembers(model, rule.remoteGroupId).some((m) => (m.includes('/') ? addressInCidr(m, remote) : m === remote));
   }
-  // Address-group members are not part of the trace model: such a rule never counts as a match.
-  if (rule.remoteAddressGroupId !== null) return false;
+  if (rule.remoteAddressGroupId !== null) {
+    return (model.addressGroups.get(rule.remoteAddressGroupId) ?? []).some((cidr) => addressInCidr(cidr, remote));
+  }
   return true;
 }
 
@@ -78,11 +79,9 @@ export function securityGroupVerdict(model: TraceModel, port: TracePort, directi
       if (rule.groupId === groupId && ruleMatches(model, rule, direction, flow, remote)) return { allowed: true, rule, note: '' };
     }
   }
-  const skipped = model.rules.some((r) => port.securityGroups.includes(r.groupId) && r.direction === direction && r.remoteAddressGroupId !== null);
   return {
     allowed: false, rule: null,
-    note: `no ${direction} rule of ${port.securityGroups.length === 1 ? 'its group' : 'its groups'} matches ${flow.ethertype} from/to ${remote}`
-      + (skipped ? ' (rules naming address groups are not evaluated)' : ''),
+    note: `no ${direction} rule of ${port.securityGroups.length === 1 ? 'its group' : 'its groups'} matches ${flow.ethertype} from/to ${remote}`,
   };
 }
 

@@ -14,6 +14,7 @@ import { policyForbidden } from '../errors.js';
 import { listResponse, type View } from '../listing.js';
 import { owningProject, requireMember } from '../policy.js';
 import { checkQuota } from '../quotas.js';
+import { visibleAddressGroup } from '../address-groups/access.js';
 import { ruleVisible, securityGroupRuleNotFound, visibleSecurityGroup } from '../security-groups/access.js';
 import { parseRule, ruleKey, specKey, type RuleSpec } from '../security-groups/rules.js';
 import { RULE_ATTRIBUTES, ruleView } from '../security-groups/views.js';
@@ -48,9 +49,7 @@ async function createRules(ctx: AuthContext, tx: Tx, items: readonly Body[]): Pr
   const first = parsed[0] as Parsed;
   for (const { spec } of parsed) {
     if (spec.remoteGroupId !== null) await visibleSecurityGroup(tx, ctx, spec.remoteGroupId);
-    if (spec.remoteAddressGroupId !== null) {
-      throw new ApiError('notFound', `Address group ${spec.remoteAddressGroupId} could not be found.`, { type: 'AddressGroupNotFound' });
-    }
+    if (spec.remoteAddressGroupId !== null) await visibleAddressGroup(tx, ctx, spec.remoteAddressGroupId);
   }
   const group = await visibleSecurityGroup(tx, ctx, first.spec.securityGroupId);
   if (!isAdmin(ctx) && !(isMember(ctx) && group.project_id === ctx.projectId)) throw policyForbidden('create_security_group_rule');

@@ -9,7 +9,7 @@ import { normalizedCidr } from './rules.js';
 
 /** Attributes a rule list may be filtered on even when no rule in the answer has them. */
 export const RULE_ATTRIBUTES = ['id', 'tenant_id', 'project_id', 'security_group_id', 'ethertype', 'direction', 'protocol', 'port_range_min',
-  'port_range_max', 'remote_ip_prefix', 'normalized_cidr', 'remote_group_id', 'description', 'created_at', 'updated_at', 'revision_number'];
+  'port_range_max', 'remote_ip_prefix', 'normalized_cidr', 'remote_group_id', 'remote_address_group_id', 'description', 'created_at', 'updated_at', 'revision_number'];
 
 export const GROUP_ATTRIBUTES = ['id', 'name', 'description', 'stateful', 'tenant_id', 'project_id', 'security_group_rules', 'tags',
   'created_at', 'updated_at', 'revision_number'];
@@ -28,6 +28,7 @@ export function ruleView(r: SecurityGroupRuleRow): View {
     remote_ip_prefix: r.remote_ip_prefix,
     normalized_cidr: normalizedCidr(r.remote_ip_prefix),
     remote_group_id: r.remote_group_id,
+    remote_address_group_id: r.remote_address_group_id,
     description: r.description,
     created_at: neutronTime(r.created_at),
     updated_at: neutronTime(r.updated_at),

@@ -12,6 +12,7 @@ import * as m0010 from './0010_server_system_metadata.js';
 import * as m0011 from './0011_compute_aggregates.js';
 import * as m0012 from './0012_server_migrations.js';
 import * as m0013 from './0013_network_lookups.js';
+import * as m0014 from './0014_address_groups.js';
 
 const migrations: Record<string, Migration> = {
   '0001_identity': m0001,
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '0011_compute_aggregates': m0011,
   '0012_server_migrations': m0012,
   '0013_network_lookups': m0013,
+  '0014_address_groups': m0014,
 };
 
 export const migrationProvider: MigrationProvider = {
