@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { fingerprint } from '../src/agent/watch.js';
 import { loadFirewallModel } from '../src/agent/model-firewall.js';
-import { startTestCloud, type TestCloud, type TestResponse } from './helpers/cloud.js';
+import { projectId, startTestCloud, type TestCloud, type TestResponse } from './helpers/cloud.js';
 import { grant, newUser, tokenFor } from './helpers/identity-api.js';
 import { snapshot } from './helpers/snapshot.js';
 import { storeBackends, type FreshDatabase } from './helpers/store-backends.js';
@@ -50,9 +50,8 @@ for (const backend of storeBackends()) {
       cloud = await startTestCloud({ databaseUrl: database.options.databaseUrl });
       admin = await cloud.token('admin');
       demo = await cloud.token('demo');
-      const projects = await cloud.request('GET', '/v3/projects', { token: admin });
-      demoProject = projects.body.projects.find((p: { name: string }) => p.name === 'demo').id;
-      adminProject = projects.body.projects.find((p: { name: string }) => p.name === 'admin').id;
+      demoProject = await projectId(cloud, 'demo');
+      adminProject = await projectId(cloud, 'admin');
     });
     after(async () => {
       await cloud?.destroy();
