@@ -200,7 +200,7 @@ describe('dataplane: compile', () => {
     ]);
     assert.equal(plan.metadata?.length, 1);
     const proxy = plan.metadata?.[0];
-    assert.equal(proxy?.networkId, NET);
+    assert.equal(proxy?.id, NET);
     assert.equal(proxy?.ns, `qdhcp-${NET}`);
     assert.equal(proxy?.dir, `/var/lib/kumo/metadata-proxy/${NET}`);
     assert.deepEqual(proxy?.argv, ['haproxy', '-f', `/var/lib/kumo/metadata-proxy/${NET}/haproxy.cfg`, '-p', `/var/lib/kumo/metadata-proxy/${NET}/pid`, '-D', '-q']);

@@ -44,7 +44,7 @@ function host(metadata: Map<string, ObservedMetadataProxy>): ObservedHost {
   };
 }
 
-const running = (over: Partial<ObservedMetadataProxy> = {}) => new Map([[NET, { networkId: NET, dir: proxy.dir, pid: 43, config: proxy.config, ...over }]]);
+const running = (over: Partial<ObservedMetadataProxy> = {}) => new Map([[NET, { id: NET, dir: proxy.dir, pid: 43, config: proxy.config, ...over }]]);
 
 describe('dataplane: diff of metadata proxies', () => {
   it('builds a host from nothing with the proxy last, once its address is on the DHCP device', () => {
@@ -61,7 +61,7 @@ describe('dataplane: diff of metadata proxies', () => {
   });
 
   it('starts a proxy that died, keeping its config', () => {
-    assert.deepEqual(diff(plan, host(running({ pid: null }))), [{ op: 'metadata.start', networkId: NET, ns: proxy.ns, dir: proxy.dir, argv: proxy.argv }]);
+    assert.deepEqual(diff(plan, host(running({ pid: null }))), [{ op: 'metadata.start', id: NET, ns: proxy.ns, dir: proxy.dir, argv: proxy.argv }]);
   });
 
   it('rewrites a changed config and restarts the proxy (haproxy reads it once)', () => {
@@ -69,11 +69,11 @@ describe('dataplane: diff of metadata proxies', () => {
   });
 
   it('stops the proxy of a network no longer served here, before its namespace goes', () => {
-    const obs = host(new Map([...running(), [GONE, { networkId: GONE, dir: '/k/metadata-proxy/x', pid: 77, config: 'x' }]]));
+    const obs = host(new Map([...running(), [GONE, { id: GONE, dir: '/k/metadata-proxy/x', pid: 77, config: 'x' }]]));
     (obs.namespaces as Set<string>).add(`qdhcp-${GONE}`);
     (obs.recorded as Set<string>).add(`qdhcp-${GONE}`);
     assert.deepEqual(diff(plan, obs).slice(0, 2), [
-      { op: 'metadata.stop', networkId: GONE, dir: '/k/metadata-proxy/x', pid: 77 },
+      { op: 'metadata.stop', id: GONE, dir: '/k/metadata-proxy/x', pid: 77 },
       { op: 'netns.delete', ns: `qdhcp-${GONE}` },
     ]);
   });
@@ -82,7 +82,7 @@ describe('dataplane: diff of metadata proxies', () => {
     const without = compile(model, { ...ctx, metadata: undefined });
     const ops = diff(without, host(running()));
     assert.deepEqual(ops, [
-      { op: 'metadata.stop', networkId: NET, dir: proxy.dir, pid: 43 },
+      { op: 'metadata.stop', id: NET, dir: proxy.dir, pid: 43 },
       { op: 'addr.delete', ns: dhcp.ns, dev: dhcp.device, cidr: '169.254.169.254/32' },
       { op: 'dhcp.files', networkId: NET, dir: dhcp.dir, files: without.dhcp[0]?.files },
       { op: 'dhcp.reload', networkId: NET, dir: dhcp.dir, pid: 42 },

@@ -36,7 +36,7 @@ export interface AgentOptions {
   readonly hostAccess?: boolean;
   /** Report instance ports' status (off while Nova's fake compute driver reports them itself). */
   readonly instancePortStatus?: boolean;
-  /** The metadata service's socket: each DHCP namespace then gets a proxy to it. */
+  /** The metadata service's socket: each DHCP namespace and each router with an internal interface then gets a proxy to it. */
   readonly metadataSocket?: string;
 }
 
@@ -57,7 +57,7 @@ export function scopeOf(plan: HostPlan): ObserveScope {
     routers: (plan.routers ?? []).map((r) => r.ns),
     outside: plan.outside ? { upstreamNs: plan.outside.upstreamNs, outsideNs: plan.outside.outsideNs, hostAccessDev: plan.outside.hostAccessDev } : null,
     nftNamespaces: [...new Set([plan.hostNs, ...(plan.nftTables ?? []).map((t) => t.ns)])].sort(),
-    metadata: (plan.metadata ?? []).map((m) => ({ networkId: m.networkId, dir: m.dir })),
+    metadata: (plan.metadata ?? []).map((m) => ({ id: m.id, dir: m.dir })),
   };
 }
 

@@ -15,7 +15,7 @@ import { compileFirewall } from './compile-firewall.js';
 import { dhcpSubnets, dnsmasqArgv, renderFiles, type DhcpSettings } from './compile-dhcp.js';
 import { routerNatTables } from './compile-nat.js';
 import { compileOutside, compileRouters, routerPortHost } from './compile-router.js';
-import { METADATA_CIDR, metadataProxyFor } from './compile-metadata.js';
+import { compileRouterMetadata, METADATA_CIDR, metadataProxyFor } from './compile-metadata.js';
 import type { Model, ModelNetwork, ModelPort } from './model.js';
 
 export const DHCP_OWNER = 'network:dhcp';
@@ -32,7 +32,7 @@ export interface CompileContext {
   readonly dhcp: DhcpSettings;
   /** KUMO_HOST_ACCESS: one veth gives the root namespace an address on the external segment. */
   readonly hostAccess?: boolean;
-  /** The metadata service's Unix socket; absent, networks get no metadata proxy. */
+  /** The metadata service's Unix socket; absent, networks and routers get no metadata proxy. */
   readonly metadata?: { readonly socket: string };
 }
 
@@ -152,6 +152,8 @@ export function compile(model: Model, ctx: CompileContext): HostPlan {
   const bridges = [...present].map((id) => bridgeFor(model, networksById.get(id) as ModelNetwork, ctx, underlay, fabricBridges));
   const outside = compileOutside(model, ctx, fabricBridges);
   const firewall = compileFirewall(model, hostNs, taps);
+  const routerMetadata = compileRouterMetadata(routers, ctx.home, socket);
+  const networkProxies = socket === undefined ? [] : dhcpNetworks.flatMap((n) => metadataProxyFor(n.id, ctx.home, socket) ?? []);
   return {
     host: ctx.host,
     hostNs,
@@ -163,7 +165,7 @@ export function compile(model: Model, ctx: CompileContext): HostPlan {
     routers,
     outside,
     firewall,
-    nftTables: [...routerNatTables(routers), ...(firewall?.tables ?? [])],
-    metadata: socket === undefined ? [] : dhcpNetworks.flatMap((n) => metadataProxyFor(n.id, ctx.home, socket) ?? []).sort((a, b) => a.networkId.localeCompare(b.networkId)),
+    nftTables: [...routerNatTables(routers), ...routerMetadata.tables, ...(firewall?.tables ?? [])],
+    metadata: [...networkProxies, ...routerMetadata.proxies].sort((a, b) => a.id.localeCompare(b.id)),
   };
 }

@@ -76,9 +76,10 @@ export type Action =
   /** Replaces the whole table in one nft transaction (nft-table.ts). */
   | { readonly op: 'nft.table'; readonly ns: string; readonly family: NftFamily; readonly name: string; readonly hash: string; readonly body: string }
   | { readonly op: 'nft.delete'; readonly ns: string; readonly family: string; readonly name: string }
-  | { readonly op: 'metadata.config'; readonly networkId: string; readonly dir: string; readonly config: string }
-  | { readonly op: 'metadata.start'; readonly networkId: string; readonly ns: string; readonly dir: string; readonly argv: readonly string[] }
-  | { readonly op: 'metadata.stop'; readonly networkId: string; readonly dir: string; readonly pid: number };
+  /** A metadata proxy's steps; id is the network (qdhcp- proxy) or router (qrouter- proxy) it serves. */
+  | { readonly op: 'metadata.config'; readonly id: string; readonly dir: string; readonly config: string }
+  | { readonly op: 'metadata.start'; readonly id: string; readonly ns: string; readonly dir: string; readonly argv: readonly string[] }
+  | { readonly op: 'metadata.stop'; readonly id: string; readonly dir: string; readonly pid: number };
 
 export type NamespaceSysctl = 'net.ipv4.ip_forward';
 
@@ -118,8 +119,8 @@ export function describe(a: Action): string {
     case 'hostaccess.delete': return `[root] delete host access veth ${a.dev}`;
     case 'nft.table': return `[${a.ns}] nft table ${a.family} ${a.name} (${a.hash})`;
     case 'nft.delete': return `[${a.ns}] nft delete table ${a.family} ${a.name}`;
-    case 'metadata.config': return `metadata proxy config ${a.networkId}`;
-    case 'metadata.start': return `metadata proxy start ${a.networkId} in ${a.ns}`;
-    case 'metadata.stop': return `metadata proxy stop ${a.networkId} (pid ${a.pid})`;
+    case 'metadata.config': return `metadata proxy config ${a.id}`;
+    case 'metadata.start': return `metadata proxy start ${a.id} in ${a.ns}`;
+    case 'metadata.stop': return `metadata proxy stop ${a.id} (pid ${a.pid})`;
   }
 }

@@ -60,7 +60,7 @@ export interface ObservedHost {
   readonly hostAccess?: ObservedRootLink | null;
   /** Kumo's nftables tables (names starting with `kumo`) per observed namespace, by nftKey. */
   readonly nft?: ReadonlyMap<string, ReadonlyMap<string, ObservedNftTable>>;
-  /** Metadata proxies, for the same networks as dhcp (absent: none observed). */
+  /** Metadata proxies by network or router id: those planned, and those of recorded qdhcp-/qrouter- namespaces (absent: none observed). */
   readonly metadata?: ReadonlyMap<string, ObservedMetadataProxy>;
 }
 
@@ -79,7 +79,8 @@ export interface ObservedNftTable {
 }
 
 export interface ObservedMetadataProxy {
-  readonly networkId: string;
+  /** The network or router it serves. */
+  readonly id: string;
   readonly dir: string;
   /** The running haproxy (verified by its pid file and command line), or null. */
   readonly pid: number | null;
@@ -100,8 +101,8 @@ export interface ObserveScope {
   readonly outside?: { readonly upstreamNs: string; readonly outsideNs: string; readonly hostAccessDev: string } | null;
   /** Namespaces whose nftables tables are read (the host's and every one with a planned table). */
   readonly nftNamespaces?: readonly string[];
-  /** Networks whose metadata proxy is planned, with its directory. */
-  readonly metadata?: readonly { readonly networkId: string; readonly dir: string }[];
+  /** Networks and routers whose metadata proxy is planned, with its directory. */
+  readonly metadata?: readonly { readonly id: string; readonly dir: string }[];
 }
 
 /** Parses dnsmasq's lease file: `<expiry> <mac> <ip> <hostname> <client-id>` per line. */

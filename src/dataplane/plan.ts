@@ -28,7 +28,10 @@ export interface HostPlan {
   readonly nftTables?: readonly NftTablePlan[];
   /** Security groups and port security of this host's instance ports (plan-firewall.ts). */
   readonly firewall?: FirewallPlan | null;
-  /** One metadata proxy per network whose DHCP this host serves (none without a metadata service). */
+  /**
+   * One metadata proxy per network whose DHCP this host serves and per router it serves with an
+   * internal interface (none without a metadata service), sorted by id.
+   */
   readonly metadata?: readonly MetadataProxyPlan[];
 }
 
@@ -131,14 +134,17 @@ export interface TapPlan {
 }
 
 /**
- * haproxy in the network's qdhcp- namespace on 169.254.169.254:80 (the address sits on the DHCP
- * port's device): it names the network and the client's address in headers it sets itself and
- * forwards to the metadata service's Unix socket.
+ * haproxy forwarding to the metadata service's Unix socket, naming the client's address and
+ * where it came from in headers it sets itself: in a network's qdhcp- namespace on
+ * 169.254.169.254:80 (the address sits on the DHCP port's device), with X-Neutron-Network-ID;
+ * or in a router's qrouter- namespace on port 9697, where the router's nftables table redirects
+ * 169.254.169.254:80 arriving on its qr- interfaces, with X-Neutron-Router-ID.
  */
 export interface MetadataProxyPlan {
-  readonly networkId: string;
+  /** The network or router id (UUIDs: the two never collide). */
+  readonly id: string;
   readonly ns: string;
-  /** $KUMO_HOME/metadata-proxy/<network id>: haproxy.cfg and pid */
+  /** $KUMO_HOME/metadata-proxy/<network or router id>: haproxy.cfg and pid */
   readonly dir: string;
   /** haproxy.cfg's whole text: a running proxy with another one is restarted. */
   readonly config: string;

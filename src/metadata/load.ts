@@ -1,8 +1,10 @@
 /**
- * The store side of the metadata service: which instance a request comes from (its network and
- * source address name exactly one port, whose device is the server), and everything that
- * instance's trees show, read in a handful of queries. Nothing is read for an unknown source.
+ * The store side of the metadata service: which instance a request comes from (its network, or
+ * the router it came through, and its source address name exactly one port, whose device is the
+ * server), and everything that instance's trees show, read in a handful of queries. Nothing is
+ * read for an unknown source.
  */
+import { INTERFACE_OWNERS } from '../network/l3/access.js';
 import { normalizeIp } from '../network/ipam/ip.js';
 import type { Db } from '../store/store.js';
 import { parseJsonArray, parseJsonObject } from '../util/json.js';
@@ -25,6 +27,30 @@ export async function instanceAtSource(db: Db, networkId: string, sourceIp: stri
     .where('instances.deleted', '=', 0)
     .executeTakeFirst();
   return row && row.device_owner.startsWith('compute:') ? row.uuid : null;
+}
+
+/**
+ * The live instance behind the router whose port holds the address on one of the networks the
+ * router has an interface on (its gateway's network is not one), as Neutron's metadata agent
+ * finds it: null when no port holds it, when it is not an instance's port, or when more than
+ * one port on those networks does (the source does not name one instance).
+ */
+export async function instanceBehindRouter(db: Db, routerId: string, sourceIp: string): Promise<string | null> {
+  const ip = normalizeIp(sourceIp);
+  if (!UUID.test(routerId) || ip === null) return null;
+  const rows = await db.selectFrom('ip_allocations')
+    .innerJoin('ports', 'ports.id', 'ip_allocations.port_id')
+    .leftJoin('instances', (j) => j.onRef('instances.uuid', '=', 'ports.device_id').on('instances.deleted', '=', 0))
+    .select(['instances.uuid', 'ports.device_owner'])
+    .where('ip_allocations.ip_address', '=', ip)
+    .where('ip_allocations.network_id', 'in', (q) => q.selectFrom('router_ports')
+      .innerJoin('ports as rp', 'rp.id', 'router_ports.port_id')
+      .select('rp.network_id')
+      .where('router_ports.router_id', '=', routerId).where('router_ports.port_type', 'in', [...INTERFACE_OWNERS]))
+    .limit(2)
+    .execute();
+  const only = rows.length === 1 ? rows[0] : undefined;
+  return only && only.uuid && only.device_owner.startsWith('compute:') ? only.uuid : null;
 }
 
 function strings(text: string | null): string[] {

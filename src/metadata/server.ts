@@ -1,10 +1,12 @@
 /**
  * The metadata service: node:http on a Unix socket under $KUMO_HOME, reached only through the
- * per-network proxies (Unix sockets cross network namespaces; nothing listens on an address).
- * Each proxy names the network and the client's source address in two headers it sets itself
- * (X-Neutron-Network-ID, X-Forwarded-For, replacing whatever the guest sent), as Neutron's
- * metadata proxy does; the service maps them to the one instance whose port holds that address
- * and answers from that instance's tree only: any other source gets 404.
+ * per-network and per-router proxies (Unix sockets cross network namespaces; nothing listens on
+ * an address). Each proxy names where the request came from and the client's source address in
+ * two headers it sets itself, replacing whatever the guest sent, as Neutron's metadata proxies
+ * do: X-Neutron-Network-ID (a qdhcp- proxy) or X-Neutron-Router-ID (a qrouter- proxy), and
+ * X-Forwarded-For. The service maps them to the one instance whose port holds that address on
+ * that network (on one of that router's interface networks) and answers from that instance's
+ * tree only: any other source gets 404.
  */
 import { chmodSync, lstatSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -14,11 +16,12 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { homeHash } from '../dataplane/names.js';
 import type { Db } from '../store/store.js';
-import { instanceAtSource, loadInstanceMetadata } from './load.js';
+import { instanceAtSource, instanceBehindRouter, loadInstanceMetadata } from './load.js';
 import { metadataTree, render } from './tree.js';
 import { MAX_PASSWORD_BYTES, postPassword } from './password.js';
 
 export const NETWORK_HEADER = 'x-neutron-network-id';
+export const ROUTER_HEADER = 'x-neutron-router-id';
 export const SOURCE_HEADER = 'x-forwarded-for';
 
 /** sun_path holds 108 bytes with its NUL; a deep KUMO_HOME gets a socket in the temp directory instead. */
@@ -101,16 +104,21 @@ export class MetadataService {
       return;
     }
     const networkId = req.headers[NETWORK_HEADER];
+    const routerId = req.headers[ROUTER_HEADER];
     const source = req.headers[SOURCE_HEADER];
-    // The proxy sets exactly one of each: anything else did not come through a proxy of ours.
-    if (typeof networkId !== 'string' || typeof source !== 'string' || source.includes(',')) {
+    // A proxy sets the source and exactly one of network or router: anything else did not come
+    // through a proxy of ours.
+    if ((typeof networkId === 'string') === (typeof routerId === 'string') || typeof source !== 'string' || source.includes(',')) {
       reply(res, 400, 'Bad Request\n', TYPES.text, head);
       return;
     }
-    const uuid = path.length <= MAX_PATH ? await instanceAtSource(this.options.db, networkId.trim(), source.trim()) : null;
-    const md = uuid ? await loadInstanceMetadata(this.options.db, uuid) : null;
+    const db = this.options.db;
+    const uuid = path.length > MAX_PATH ? null
+      : typeof networkId === 'string' ? await instanceAtSource(db, networkId.trim(), source.trim())
+        : await instanceBehindRouter(db, (routerId as string).trim(), source.trim());
+    const md = uuid ? await loadInstanceMetadata(db, uuid) : null;
     if (!md) {
-      this.options.logger?.debug({ networkId, source, path }, 'metadata request from an unknown source');
+      this.options.logger?.debug({ networkId, routerId, source, path }, 'metadata request from an unknown source');
       reply(res, 404, 'Not Found\n', TYPES.text, head);
       return;
     }

@@ -151,19 +151,22 @@ export function apply(kernel: FakeKernel, a: Action): void {
       if (!kernel.namespaces.has(a.ns)) throw new Error(`Cannot open network namespace "${a.ns}"`);
       return;
     case 'metadata.config':
-      kernel.proxyConfigs.set(a.networkId, a.config);
+      kernel.proxyConfigs.set(a.id, a.config);
       return;
     case 'metadata.start': {
       const n = ns(kernel, a.ns);
-      if (kernel.proxies.has(a.networkId)) throw new Error(`haproxy: cannot bind socket (Address already in use) for ${a.networkId}`);
-      if (![...n.links.values()].some((l) => l.addresses.includes('169.254.169.254/32'))) {
-        throw new Error(`[${a.ns}] haproxy: cannot bind socket (Cannot assign requested address) [169.254.169.254:80]`);
+      if (kernel.proxies.has(a.id)) throw new Error(`haproxy: cannot bind socket (Address already in use) for ${a.id}`);
+      // haproxy binds what its config says: a specific address must be on a link of the namespace.
+      const bind = /^ {4}bind (\S+):(\d+)$/m.exec(kernel.proxyConfigs.get(a.id) ?? '');
+      if (!bind) throw new Error(`[${a.ns}] haproxy: no bind line in the config of ${a.id}`);
+      if (bind[1] !== '0.0.0.0' && ![...n.links.values()].some((l) => l.addresses.some((c) => c.startsWith(`${bind[1]}/`)))) {
+        throw new Error(`[${a.ns}] haproxy: cannot bind socket (Cannot assign requested address) [${bind[1]}:${bind[2]}]`);
       }
-      kernel.proxies.set(a.networkId, { pid: kernel.nextPid++, ns: a.ns, argv: [...a.argv] });
+      kernel.proxies.set(a.id, { pid: kernel.nextPid++, ns: a.ns, argv: [...a.argv] });
       return;
     }
     case 'metadata.stop':
-      if (kernel.proxies.get(a.networkId)?.pid === a.pid) kernel.proxies.delete(a.networkId);
+      if (kernel.proxies.get(a.id)?.pid === a.pid) kernel.proxies.delete(a.id);
       return;
     default:
       if (!applyL3(kernel, a)) throw new Error(`fake kernel: unknown action ${a.op}`);

@@ -56,7 +56,7 @@ export class FakeKernel {
   readonly rootLinks = new Map<string, FakeLink & { forwarding: boolean }>();
   /** nftables tables per namespace, by nftKey. */
   readonly nft = new Map<string, Map<string, FakeNftTable>>();
-  /** Metadata proxies (haproxy) by network, and their configs. */
+  /** Metadata proxies (haproxy) by network or router id, and their configs. */
   readonly proxies = new Map<string, { pid: number; readonly ns: string; readonly argv: readonly string[] }>();
   readonly proxyConfigs = new Map<string, string>();
   nextPid = 1000;

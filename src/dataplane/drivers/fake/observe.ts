@@ -60,12 +60,13 @@ export function observe(kernel: FakeKernel, scope: ObserveScope): ObservedHost {
   }
   const hostAccess = scope.outside ? observeHostAccess(kernel, scope.outside.hostAccessDev) : null;
   const nft = observeTables(kernel, (scope.nftNamespaces ?? []).filter((ns) => namespaces.has(ns)));
-  const proxyDirs = new Map((scope.metadata ?? []).map((m) => [m.networkId, m.dir]));
+  const proxyDirs = new Map((scope.metadata ?? []).map((m) => [m.id, m.dir]));
+  const routerIds = [...recorded].filter((ns) => ns.startsWith('qrouter-')).map((ns) => ns.slice('qrouter-'.length));
   const metadata = new Map<string, ObservedMetadataProxy>();
-  for (const networkId of networks) {
-    metadata.set(networkId, {
-      networkId, dir: proxyDirs.get(networkId) ?? join('/fake', 'metadata-proxy', networkId),
-      pid: kernel.proxies.get(networkId)?.pid ?? null, config: kernel.proxyConfigs.get(networkId) ?? null,
+  for (const id of new Set([...proxyDirs.keys(), ...networks, ...routerIds])) {
+    metadata.set(id, {
+      id, dir: proxyDirs.get(id) ?? join('/fake', 'metadata-proxy', id),
+      pid: kernel.proxies.get(id)?.pid ?? null, config: kernel.proxyConfigs.get(id) ?? null,
     });
   }
   return { namespaces, recorded, links, fdb, neighbours, dhcp, routes, forwarding, hostAccess, nft, metadata };

@@ -145,7 +145,7 @@ async function single(record: DataplaneRecord, a: Action): Promise<void> {
     case 'nft.table': return replaceTables(record.home, a.ns, [a]);
     case 'nft.delete': return deleteTable(record.home, a.ns, a.family, a.name);
     case 'metadata.config': return writeProxyConfig(a.dir, a.config);
-    case 'metadata.start': await startProxy(record, a.networkId, a.ns, a.dir, a.argv); return;
+    case 'metadata.start': await startProxy(record, a.id, a.ns, a.dir, a.argv); return;
     case 'metadata.stop': return stopProxy(record, a.dir, a.pid);
     default: throw new Error(`not a single step: ${a.op}`);
   }

@@ -1,5 +1,6 @@
 /**
- * haproxy processes, one per network's metadata proxy. haproxy -D forks once it listens and
+ * haproxy processes, one per metadata proxy (a network's or a router's, named by its id).
+ * haproxy -D forks once it listens and
  * its parent exits, so the proxy outlives the agent like dnsmasq: a restarted agent finds it by
  * its pid file. Its PID is recorded with its start time and its config path as marker; every
  * signal goes through the verified helpers.
@@ -28,14 +29,14 @@ export function writeProxyConfig(dir: string, config: string): void {
   renameSync(`${path}.tmp`, path);
 }
 
-export async function startProxy(record: DataplaneRecord, networkId: string, ns: string, dir: string, argv: readonly string[]): Promise<number> {
+export async function startProxy(record: DataplaneRecord, id: string, ns: string, dir: string, argv: readonly string[]): Promise<number> {
   const pidFile = join(dir, 'pid');
   rmSync(pidFile, { force: true });
   await execIn(ns, argv, 10_000);
   const pid = Number(readOrNull(pidFile)?.trim());
   const startTime = Number.isInteger(pid) && pid > 0 ? processStartTime(pid) : null;
-  if (startTime === null) throw new Error(`metadata proxy for ${networkId} did not stay up (pid file: ${pid})`);
-  record.noteProcess({ pid, startTime, namespace: ns, purpose: `metadata proxy ${networkId}`, marker: proxyMarker(dir) });
+  if (startTime === null) throw new Error(`metadata proxy for ${id} did not stay up (pid file: ${pid})`);
+  record.noteProcess({ pid, startTime, namespace: ns, purpose: `metadata proxy ${id}`, marker: proxyMarker(dir) });
   return pid;
 }
 
@@ -45,10 +46,10 @@ export async function stopProxy(record: DataplaneRecord, dir: string, pid: numbe
   rmSync(join(dir, 'pid'), { force: true });
 }
 
-/** A network's proxy: running only if its pid file names a live haproxy started with its config. */
-export function observeProxy(networkId: string, dir: string): ObservedMetadataProxy {
+/** A proxy: running only if its pid file names a live haproxy started with its config. */
+export function observeProxy(id: string, dir: string): ObservedMetadataProxy {
   const pidText = readOrNull(join(dir, 'pid'))?.trim() ?? '';
   const pid = /^\d+$/.test(pidText) ? Number(pidText) : null;
   const alive = pid !== null && isSameProcess({ pid, startTime: null, marker: proxyMarker(dir) });
-  return { networkId, dir, pid: alive ? pid : null, config: readOrNull(join(dir, 'haproxy.cfg')) };
+  return { id, dir, pid: alive ? pid : null, config: readOrNull(join(dir, 'haproxy.cfg')) };
 }

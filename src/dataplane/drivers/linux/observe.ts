@@ -2,7 +2,7 @@
  * Reads one host's data plane from the kernel: the recorded namespaces that exist, their links
  * (`ip -j -d addr`), the VXLAN FDB (`bridge -j fdb`) and permanent neighbours, and each
  * network's dnsmasq (pid file verified against /proc, its files, its leases), and Kumo's
- * nftables tables in the namespaces the scope names, and each network's metadata proxy.
+ * nftables tables in the namespaces the scope names, and each network's and router's metadata proxy.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -122,12 +122,13 @@ export async function observe(home: string, record: DataplaneRecord, scope: Obse
     forwarding.set(ns, o.forwarding);
   }
   const hostAccess = root ? { ...toObservedLink(root), forwarding: root.forwarding } : null;
-  // Proxies live in the qdhcp- namespaces: the same networks, planned or only recorded.
-  const proxyDirs = new Map((scope.metadata ?? []).map((m) => [m.networkId, m.dir]));
+  // Proxies live in qdhcp- and qrouter- namespaces: those planned, and those of every recorded
+  // namespace (a proxy no longer planned is seen, so that it is stopped).
+  const proxyDirs = new Map((scope.metadata ?? []).map((m) => [m.id, m.dir]));
+  const routerIds = [...recorded].filter((ns) => ns.startsWith('qrouter-')).map((ns) => ns.slice('qrouter-'.length));
   const metadata = new Map<string, ObservedMetadataProxy>();
-  for (const networkId of dhcpScope.keys()) {
-    const dir = proxyDirs.get(networkId) ?? join(home, 'metadata-proxy', networkId);
-    metadata.set(networkId, observeProxy(networkId, dir));
+  for (const id of new Set([...proxyDirs.keys(), ...dhcpScope.keys(), ...routerIds])) {
+    metadata.set(id, observeProxy(id, proxyDirs.get(id) ?? join(home, 'metadata-proxy', id)));
   }
   return { namespaces, recorded, links, fdb, neighbours, dhcp, routes, forwarding, hostAccess, nft, metadata };
 }
