@@ -131,7 +131,7 @@ export async function startCloud(config: KumoConfig, logger: Logger = createLogg
     // The local host's agent: a full reconcile before start returns; instances and dnsmasq
     // outlive the process and are adopted, not recreated, by the next start.
     logger.info({ dataplane: dataplane.reason, compute: compute.driver.hypervisorType }, 'data plane');
-    // The metadata service answers the proxies the agent runs in each qdhcp- namespace.
+    // The metadata service answers the proxies the agent runs in each qdhcp- and qrouter- namespace.
     const noProxy = dataplane.driver instanceof LinuxDataplane ? metadataProxyUnavailable() : null;
     if (noProxy) logger.warn({ reason: noProxy }, 'no metadata service: instances boot without it');
     metadata = dataplane.driver && !noProxy ? await MetadataService.start({ db: store.db, socket: metadataSocketPath(config.home), logger }) : null;
