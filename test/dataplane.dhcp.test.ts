@@ -113,8 +113,12 @@ describe('dataplane: DHCP and L2 with real packets', { skip: rootSkip() }, () =>
     assert.equal(r.ttl, 64, 'same L2 segment');
   });
 
-  it('keeps the dnsmasq files in the formats of seed 003', () => {
-    const leases = file('leases');
+  it('keeps the dnsmasq files in the formats of seed 003', async () => {
+    // Read whole (dnsmasq rewrites the lease file in place): both leases in one read.
+    const leases = await waitFor('both leases in one read of the lease file', async () => {
+      const text = file('leases');
+      return ports.every((p) => text.includes(p.mac_address)) && text;
+    });
     for (const p of ports) {
       const ip = p.fixed_ips[0].ip_address as string;
       const name = `host-${ip.replaceAll('.', '-')}`;
