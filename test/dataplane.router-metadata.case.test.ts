@@ -98,7 +98,7 @@ for (const h of HARNESSES) {
       assert.deepEqual(diff(p, await h.restart(driver).observe(scopeOf(p))), []);
     });
 
-    it('real packets: the instance behind the router reaches the proxy at 169.254.169.254, named by the router and its own address', { skip: h.name !== 'linux' }, async () => {
+    it('real packets: the instance behind the router reaches the proxy at 169.254.169.254, named by the router and its own address', { skip: h.name === 'linux' ? false : 'the fake driver moves no packets; the linux suite runs this case' }, async () => {
       const seen: Record<string, string | string[] | undefined>[] = [];
       const server: Server = createServer((req, res) => {
         seen.push(req.headers);
