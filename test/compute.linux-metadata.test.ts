@@ -9,12 +9,12 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from '../src/dataplane/linux/exec.js';
 import { leftoverNamespaces, processesMentioning, rootSkip, waitFor } from './helpers/dataplane.js';
+import { shellOk } from './helpers/cli.js';
 import { startKumoProcess, removeHome, type KumoProcess } from './helpers/process.js';
 import { assertRootNetnsUnchanged, snapshotRootNetns, type RootSnapshot } from './helpers/root-netns.js';
 
@@ -33,14 +33,7 @@ describe('compute linux: the metadata service from inside real instances', { ski
   const ips: Record<string, string> = {};
   const env = () => ({ ...process.env, ...kumo.adminRc(), KUMO_HOME: home });
 
-  function sh(script: string): Promise<string> {
-    return new Promise((resolve, reject) => {
-      execFile('bash', ['-c', script], { env: env(), timeout: 120_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-        if (err) reject(new Error(`${script}\n${stdout}\n${stderr}`));
-        else resolve(stdout);
-      });
-    });
-  }
+  const sh = (script: string): Promise<string> => shellOk(script, env());
   /** A command in the guest: its exact output and exit code (whatever the code). */
   async function guest(server: string, cmd: string): Promise<{ out: string; rc: number }> {
     const text = await sh(`node ${MAIN} exec ${server} -- sh -c '{ ${cmd}; }; r=$?; printf "\\n__rc=%s" $r'`);

@@ -10,7 +10,6 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +17,7 @@ import { run } from '../src/dataplane/linux/exec.js';
 import { listNamespaces } from '../src/dataplane/linux/ip.js';
 import { homeHash, homePrefix } from '../src/dataplane/names.js';
 import { rootSkip, waitFor } from './helpers/dataplane.js';
+import { shellOk } from './helpers/cli.js';
 import { startKumoProcess, removeHome, type KumoProcess } from './helpers/process.js';
 import { assertRootNetnsUnchanged, rootMounts, snapshotRootNetns, type RootSnapshot } from './helpers/root-netns.js';
 
@@ -31,14 +31,7 @@ describe('compute linux: seed 000 with real instances and real packets', { skip 
   let mounts: string[];
   const env = () => ({ ...process.env, ...kumo.adminRc(), KUMO_HOME: home });
 
-  function sh(script: string): Promise<string> {
-    return new Promise((resolve, reject) => {
-      execFile('bash', ['-c', script], { env: env(), timeout: 120_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-        if (err) reject(new Error(`${script}\n${stdout}\n${stderr}`));
-        else resolve(stdout);
-      });
-    });
-  }
+  const sh = (script: string): Promise<string> => shellOk(script, env());
   const kexec = (server: string, cmd: string) => sh(`node ${MAIN} exec ${server} -- ${cmd}`);
   const active = (name: string) => waitFor(`${name} ACTIVE`, async () => (await sh(`openstack server show ${name} -f value -c status`)).trim() === 'ACTIVE', 60_000);
 

@@ -42,6 +42,16 @@ function bash(argv: readonly string[], home: string, cwd?: string): Promise<CliR
   });
 }
 
+/** Runs a shell line in the given environment: its stdout, or an error showing the line and both outputs. */
+export function shellOk(script: string, env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('bash', ['-c', script], { env, timeout: 120_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${script}\n${stdout}\n${stderr}`));
+      else resolve(stdout);
+    });
+  });
+}
+
 /**
  * Runs a shell line (redirects and pipes included) after sourcing `<kumoHome>/keystonerc_<user>`,
  * in `work`, which is also its HOME: how the seeds' scripts call the clients.

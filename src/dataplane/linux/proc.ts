@@ -4,6 +4,7 @@
  * path under this KUMO_HOME), so a recycled PID or someone else's dnsmasq is never touched.
  */
 import { readFileSync } from 'node:fs';
+import { readTextOrNull } from '../../util/files.js';
 
 /** Field 22 of /proc/<pid>/stat (clock ticks since boot), or null when there is no such process. */
 export function processStartTime(pid: number): number | null {
@@ -64,6 +65,14 @@ export function isSameProcess(p: ProcessIdentity): boolean {
   if (p.startTime !== null && start !== p.startTime) return false;
   const argv = processArgv(p.pid);
   return argv !== null && argv.some((a) => a.includes(p.marker));
+}
+
+/** The PID a pid file names when that process is alive and its argv carries the marker, else null. */
+export function verifiedPidFromFile(pidFile: string, marker: string): number | null {
+  const text = readTextOrNull(pidFile)?.trim() ?? '';
+  if (!/^\d+$/.test(text)) return null;
+  const pid = Number(text);
+  return isSameProcess({ pid, startTime: null, marker }) ? pid : null;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -5,22 +5,15 @@
  * its pid file. Its PID is recorded with its start time and its config path as marker; every
  * signal goes through the verified helpers.
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execIn } from '../../linux/ip.js';
-import { isSameProcess, processStartTime, stopVerified } from '../../linux/proc.js';
+import { processStartTime, stopVerified, verifiedPidFromFile } from '../../linux/proc.js';
+import { readTextOrNull } from '../../../util/files.js';
 import type { ObservedMetadataProxy } from '../../observed.js';
 import type { DataplaneRecord } from '../../record.js';
 
 export const proxyMarker = (dir: string): string => join(dir, 'haproxy.cfg');
-
-function readOrNull(path: string): string | null {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return null;
-  }
-}
 
 export function writeProxyConfig(dir: string, config: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -33,7 +26,7 @@ export async function startProxy(record: DataplaneRecord, id: string, ns: string
   const pidFile = join(dir, 'pid');
   rmSync(pidFile, { force: true });
   await execIn(ns, argv, 10_000);
-  const pid = Number(readOrNull(pidFile)?.trim());
+  const pid = Number(readTextOrNull(pidFile)?.trim());
   const startTime = Number.isInteger(pid) && pid > 0 ? processStartTime(pid) : null;
   if (startTime === null) throw new Error(`metadata proxy for ${id} did not stay up (pid file: ${pid})`);
   record.noteProcess({ pid, startTime, namespace: ns, purpose: `metadata proxy ${id}`, marker: proxyMarker(dir) });
@@ -48,8 +41,5 @@ export async function stopProxy(record: DataplaneRecord, dir: string, pid: numbe
 
 /** A proxy: running only if its pid file names a live haproxy started with its config. */
 export function observeProxy(id: string, dir: string): ObservedMetadataProxy {
-  const pidText = readOrNull(join(dir, 'pid'))?.trim() ?? '';
-  const pid = /^\d+$/.test(pidText) ? Number(pidText) : null;
-  const alive = pid !== null && isSameProcess({ pid, startTime: null, marker: proxyMarker(dir) });
-  return { id, dir, pid: alive ? pid : null, config: readOrNull(join(dir, 'haproxy.cfg')) };
+  return { id, dir, pid: verifiedPidFromFile(join(dir, 'pid'), proxyMarker(dir)), config: readTextOrNull(join(dir, 'haproxy.cfg')) };
 }

@@ -5,21 +5,14 @@
  * diff writes it again. A missing hash file (a lost home directory) just costs one more atomic
  * replace.
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readTextOrNull } from '../../../util/files.js';
 import { join } from 'node:path';
 import { nftDeleteTable, nftListRuleset, nftTransaction } from '../../linux/nft.js';
 import { isOwnedTable, listingHash, nftKey, nftReplaceText, parseListing, type NftTablePlan } from '../../nft-table.js';
 import type { ObservedNftTable } from '../../observed.js';
 
 const stateFile = (home: string, ns: string, family: string, name: string) => join(home, 'dataplane', 'nft', ns, `${family}.${name}`);
-
-function readOrNull(path: string): string | null {
-  try {
-    return readFileSync(path, 'utf8').trim();
-  } catch {
-    return null;
-  }
-}
 
 /** What a replace notes until the next observation reads the table back: the plan hash it wrote. */
 const PENDING = 'pending ';
@@ -62,7 +55,7 @@ export async function observeTables(home: string, namespaces: readonly string[])
     const tables = new Map<string, ObservedNftTable>();
     for (const t of parseListing(listing)) {
       if (!isOwnedTable(t.name)) continue;
-      let noted = readOrNull(stateFile(home, ns, t.family, t.name));
+      let noted = readTextOrNull(stateFile(home, ns, t.family, t.name))?.trim() ?? null;
       // The first listing after Kumo's own replace (carrying the hash it wrote) is the reference.
       if (noted !== null && t.hash !== null && noted === `${PENDING}${t.hash}`) {
         noted = listingHash(t.text);

@@ -4,11 +4,11 @@
  * network's dnsmasq (pid file verified against /proc, its files, its leases), and Kumo's
  * nftables tables in the namespaces the scope names, and each network's and router's metadata proxy.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dhcpNamespace } from '../../names.js';
 import { listNamespaces, showFdb, showLinks, showLinksMany, showNeighbours, type IpLinkJson } from '../../linux/ip.js';
-import { isSameProcess, processArgv } from '../../linux/proc.js';
+import { processArgv, verifiedPidFromFile } from '../../linux/proc.js';
+import { readTextOrNull } from '../../../util/files.js';
 import { parseLeases, type ObservedDhcp, type ObservedHost, type ObservedLink, type ObservedMetadataProxy, type ObserveScope } from '../../observed.js';
 import type { DataplaneRecord } from '../../record.js';
 import type { RouteEntry } from '../../plan-router.js';
@@ -34,27 +34,17 @@ export function toObservedLink(l: IpLinkJson): ObservedLink {
   };
 }
 
-function readOrNull(path: string): string | null {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return null;
-  }
-}
-
 /** dnsmasq of one network: running only if its pid file names a live process started with that pid file. */
 export function observeDhcp(networkId: string, dir: string): ObservedDhcp {
   const pidFile = join(dir, 'pid');
-  const pidText = readOrNull(pidFile)?.trim() ?? '';
-  const pid = /^\d+$/.test(pidText) ? Number(pidText) : null;
-  const alive = pid !== null && isSameProcess({ pid, startTime: null, marker: `--pid-file=${pidFile}` });
+  const pid = verifiedPidFromFile(pidFile, `--pid-file=${pidFile}`);
   return {
     networkId,
     dir,
-    pid: alive ? pid : null,
-    argv: alive && pid !== null ? processArgv(pid) : null,
-    files: { host: readOrNull(join(dir, 'host')), opts: readOrNull(join(dir, 'opts')), addn_hosts: readOrNull(join(dir, 'addn_hosts')) },
-    leases: parseLeases(readOrNull(join(dir, 'leases'))),
+    pid,
+    argv: pid !== null ? processArgv(pid) : null,
+    files: { host: readTextOrNull(join(dir, 'host')), opts: readTextOrNull(join(dir, 'opts')), addn_hosts: readTextOrNull(join(dir, 'addn_hosts')) },
+    leases: parseLeases(readTextOrNull(join(dir, 'leases'))),
   };
 }
 
