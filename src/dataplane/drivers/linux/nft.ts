@@ -6,8 +6,8 @@
  * replace.
  */
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { readTextOrNull } from '../../../util/files.js';
 import { join } from 'node:path';
+import { readTextOrNull } from '../../../util/files.js';
 import { nftDeleteTable, nftListRuleset, nftTransaction } from '../../linux/nft.js';
 import { isOwnedTable, listingHash, nftKey, nftReplaceText, parseListing, type NftTablePlan } from '../../nft-table.js';
 import type { ObservedNftTable } from '../../observed.js';
@@ -55,13 +55,14 @@ export async function observeTables(home: string, namespaces: readonly string[])
     const tables = new Map<string, ObservedNftTable>();
     for (const t of parseListing(listing)) {
       if (!isOwnedTable(t.name)) continue;
+      const listed = listingHash(t.text);
       let noted = readTextOrNull(stateFile(home, ns, t.family, t.name))?.trim() ?? null;
       // The first listing after Kumo's own replace (carrying the hash it wrote) is the reference.
-      if (noted !== null && t.hash !== null && noted === `${PENDING}${t.hash}`) {
-        noted = listingHash(t.text);
-        noteState(home, ns, t.family, t.name, noted);
+      if (t.hash !== null && noted === `${PENDING}${t.hash}`) {
+        noted = listed;
+        noteState(home, ns, t.family, t.name, listed);
       }
-      tables.set(nftKey(t.family, t.name), { family: t.family, name: t.name, hash: t.hash, drifted: noted !== listingHash(t.text) });
+      tables.set(nftKey(t.family, t.name), { family: t.family, name: t.name, hash: t.hash, drifted: noted !== listed });
     }
     out.set(ns, tables);
   }));
